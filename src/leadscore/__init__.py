@@ -1,0 +1,21 @@
+"""leadscore: predictive lead scoring that says why.
+
+Point-in-time features from CRM activity, calibrated LightGBM models of reaching *prospect* and
+*customer*, explanations per qualification criterion, MLflow tracking and batch scoring.
+"""
+
+from leadscore.config import Config, DataConfig, FeatureConfig, LabelConfig, load_config
+from leadscore.data import CRMData
+from leadscore.synthetic import make_crm
+
+__all__ = [
+    "CRMData",
+    "Config",
+    "DataConfig",
+    "FeatureConfig",
+    "LabelConfig",
+    "load_config",
+    "make_crm",
+]
+
+__version__ = "0.1.0"
