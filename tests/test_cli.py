@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -54,3 +55,42 @@ def test_demo_summarises_the_data(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "year cohort: reached sql within a year" in result.stdout
     assert ls.CRMData.read(tmp_path / "data").contacts.shape[0] == 500
+
+
+def test_features_command(runner: CliRunner, tmp_path: Path, small_crm: ls.CRMData) -> None:
+    small_crm.write(tmp_path / "crm")
+    out = tmp_path / "features.parquet"
+    result = runner.invoke(
+        cli, ["features", "--data", str(tmp_path / "crm"), "--as-of", "2025-06-01",
+              "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    written = pd.read_parquet(out)
+    expected = ls.build_features(small_crm, "2025-06-01")
+    pd.testing.assert_frame_equal(written, expected)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--as-of", "2025-06-01", "--out", "x.txt"], "cannot tell the format"),
+        (["--as-of", "someday", "--out", "x.csv"], "as_of: not a date or time: 'someday'"),
+    ],
+)
+def test_features_errors(
+    runner: CliRunner, tmp_path: Path, small_crm: ls.CRMData, args: list[str], message: str
+) -> None:
+    small_crm.write(tmp_path)
+    result = runner.invoke(cli, ["features", "--data", str(tmp_path), *args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_missing_data_folder(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        cli, ["features", "--data", str(tmp_path / "nope"), "--as-of", "2025-01-01",
+              "--out", str(tmp_path / "f.csv")],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "no such data folder" in result.stderr

@@ -6,6 +6,8 @@ Point-in-time features from CRM activity, calibrated LightGBM models of reaching
 
 from leadscore.config import Config, DataConfig, FeatureConfig, LabelConfig, load_config
 from leadscore.data import CRMData
+from leadscore.features import build_features, build_training_table, feature_columns
+from leadscore.labels import make_labels
 from leadscore.synthetic import make_crm
 
 __all__ = [
@@ -14,8 +16,12 @@ __all__ = [
     "DataConfig",
     "FeatureConfig",
     "LabelConfig",
+    "build_features",
+    "build_training_table",
+    "feature_columns",
     "load_config",
     "make_crm",
+    "make_labels",
 ]
 
 __version__ = "0.1.0"

@@ -106,6 +106,46 @@ def generate(
     out.print(f"Wrote {crm} to {out_dir}")
 
 
+@cli.command()
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder of contacts, accounts, activities and stages.",
+)
+@click.option("--as-of", "as_of", required=True, help="Point in time (UTC); rows before it count.")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Output file, .parquet or .csv.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML configuration (column mapping, feature settings).",
+)
+@_handles_errors
+def features(data_dir: Path, as_of: str, out_file: Path, config_file: Path | None) -> None:
+    """Write the point-in-time features of every eligible contact."""
+    from leadscore._io import format_of, write_frame
+    from leadscore.config import load_config
+    from leadscore.data import CRMData
+    from leadscore.features import build_features
+
+    format_of(out_file)  # fail on a bad name before the work
+    config = load_config(config_file)
+    with err.status("Reading the CRM"):
+        crm = CRMData.read(data_dir, config=config)
+    with err.status(f"Building features as of {as_of}"):
+        table = build_features(crm, as_of, config=config)
+    write_frame(table, out_file)
+    out.print(f"Wrote {len(table):,} contacts x {table.shape[1] - 2} features to {out_file}")
+
+
 def _print_summary(crm: Any) -> None:
     from rich.table import Table
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Self, TypeVar
 
-from leadscore.domain import ACTIVITY_TYPES, STAGES, TARGETS
+from leadscore.domain import ACTIVITY_TYPES, CRITERIA, STAGES, TARGETS
 from leadscore.errors import ConfigError
 
 __all__ = ["Config", "DataConfig", "FeatureConfig", "LabelConfig", "load_config"]
@@ -136,6 +136,21 @@ class FeatureConfig:
     need_details : tuple of str
         Substrings of an activity's ``detail`` (page, topic, campaign) that signal a need for the
         product, such as pricing pages or buyer's guides. Matched case-insensitively.
+    active_weeks : int
+        Number of 7-day periods before ``as_of`` over which active weeks are counted.
+    title_column : str
+        Contact column holding the job title; its seniority is read from keywords
+        (``title_seniority``) and the free text itself is not a feature.
+    role_column : str
+        Contact column holding the buying role.
+    decision_maker_roles, blocker_roles : tuple of str
+        Values of ``role_column`` that mark decision makers and blockers (buying-group features).
+    exclude_attributes : tuple of str
+        Contact or account columns that must not become features (free text, identifiers, or
+        fields updated on conversion that would leak the label).
+    attribute_criteria : mapping
+        ``{attribute: criterion}`` for attribute columns leadscore does not know by name;
+        unknown attributes count as ``fit``.
 
     Examples
     --------
@@ -157,8 +172,26 @@ class FeatureConfig:
         "integrations",
         "demo",
     )
+    active_weeks: int = 13
+    title_column: str = "job_title"
+    role_column: str = "role"
+    decision_maker_roles: tuple[str, ...] = ("decision_maker",)
+    blocker_roles: tuple[str, ...] = ("blocker",)
+    exclude_attributes: tuple[str, ...] = ()
+    attribute_criteria: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for name in ("decision_maker_roles", "blocker_roles", "exclude_attributes"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        object.__setattr__(self, "attribute_criteria", _frozen_mapping(self.attribute_criteria))
+        unknown = {k: v for k, v in self.attribute_criteria.items() if v not in CRITERIA}
+        if unknown:
+            raise ConfigError(
+                f"features.attribute_criteria: unknown criteria {unknown};"
+                f" expected {list(CRITERIA)}"
+            )
+        if self.active_weeks <= 0:
+            raise ConfigError(f"features.active_weeks: expected > 0, got {self.active_weeks}")
         object.__setattr__(self, "windows_days", tuple(int(w) for w in self.windows_days))
         object.__setattr__(self, "activity_types", tuple(self.activity_types))
         object.__setattr__(self, "trend_days", tuple(int(d) for d in self.trend_days))
@@ -295,8 +328,11 @@ class Config:
         """Nested plain values in the layout of the TOML file (round-trips through from_dict)."""
         out: dict[str, Any] = {k: _plain(getattr(self.data, k)) for k in ("columns", "stages")}
         out["activity_types"] = _plain(self.data.activity_types)
-        out["features"] = _plain(dataclasses.asdict(self.features))
-        out["labels"] = _plain(dataclasses.asdict(self.labels))
+        for section in ("features", "labels"):
+            values = getattr(self, section)
+            out[section] = {
+                f.name: _plain(getattr(values, f.name)) for f in dataclasses.fields(values)
+            }
         return out
 
     def to_params(self) -> dict[str, str]:

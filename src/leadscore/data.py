@@ -22,6 +22,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from leadscore._io import FORMATS, atomic_path, read_frame, write_frame
 from leadscore.config import Config, DataConfig
@@ -34,7 +36,7 @@ from leadscore.errors import (
     format_values,
 )
 
-__all__ = ["TABLES", "CRMData"]
+__all__ = ["TABLES", "CRMData", "positions"]
 
 TIME_DTYPE = "datetime64[us, UTC]"
 SCHEMA_FILE = "schema.json"
@@ -251,6 +253,21 @@ def _map_activity_types(values: pd.Series, mapping: Mapping[str, str]) -> pd.Ser
     return _map_values(text, {value: mapping.get(value, value) for value in text.unique()})
 
 
+def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Position of each value in ``keys`` (-1 where absent), for text identifiers.
+
+    Uses Arrow's hash look-up, many times faster than ``Index.get_indexer`` on text.
+
+    Examples
+    --------
+    >>> positions(pd.Series(["b", "x", "a"]), pd.Series(["a", "b"])).tolist()
+    [1, -1, 0]
+    """
+    found = pc.index_in(pa.array(values, type=pa.large_string()),
+                        value_set=pa.array(keys, type=pa.large_string()))  # fmt: skip
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
 # --------------------------------------------------------------------------------------------
 # tables
 # --------------------------------------------------------------------------------------------
@@ -333,7 +350,7 @@ def _normalise_table(frame: Any, table: str, config: DataConfig) -> pd.DataFrame
 
 
 def _drop_unknown_contacts(frame: pd.DataFrame, table: str, known: pd.Series) -> pd.DataFrame:
-    unknown = ~frame["contact_id"].isin(known)
+    unknown = positions(frame["contact_id"], known) < 0
     if not unknown.any():
         return frame
     warnings.warn(

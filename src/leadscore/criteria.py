@@ -1,0 +1,446 @@
+"""Which qualification criterion each feature belongs to, and how to say it in words.
+
+Every feature belongs to exactly one criterion of DESIGN section 2. :func:`describe_feature`
+resolves a feature name to a :class:`FeatureSpec`: its criterion, a one-line description, a
+stable reason code for CRM write-back, and reason templates that :func:`render_reason` fills
+with the row's value. The registry works from names alone, so a saved model, a training table
+and an explanation all agree on it without extra state.
+
+Feature names follow these patterns (``T`` an activity type, ``W`` a window in days):
+
+========================  ==========================================================
+``T_Wd``                  number of ``T`` activities in the ``W`` days before as_of
+``T_decayed``             exponentially decayed count of ``T`` (half-life in the config)
+``days_since_T``          days since the last ``T`` (missing: never)
+``any_*``                 the same over all activity
+``need_content_*``        the same over activity whose detail signals a need
+attribute names           contact and account attributes, e.g. ``industry``, ``seniority``
+========================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import pandas as pd
+
+from leadscore.domain import CRITERIA
+
+__all__ = [
+    "CRITERIA",
+    "FeatureSpec",
+    "criteria_of",
+    "describe_feature",
+    "feature_table",
+    "render_reason",
+]
+
+Direction = Literal["up", "down"]
+
+_CODE_PREFIX = {
+    "fit": "FIT",
+    "budget": "BUD",
+    "authority": "AUTH",
+    "need": "NEED",
+    "engagement": "ENG",
+    "timing": "TIME",
+    "buying_group": "GRP",
+    "source": "SRC",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class FeatureSpec:
+    """What a feature means and how to word it in a reason.
+
+    Parameters
+    ----------
+    name : str
+        The feature (column) name.
+    criterion : str
+        One of :data:`CRITERIA`.
+    description : str
+        One line for data scientists and the report.
+    reason_code : str
+        Stable identifier for CRM write-back, e.g. ``NEED_DEMO_REQUEST_DAYS``.
+    up, down : str
+        Templates for when the feature raised or lowered the score. ``{value}`` is the row's
+        value, formatted for its kind.
+    missing : str
+        Template for a missing value (in either direction).
+    kind : str
+        ``count``, ``weighted``, ``days``, ``number``, ``money``, ``flag``, ``ratio`` or
+        ``category``: how ``{value}`` is formatted.
+    """
+
+    name: str
+    criterion: str
+    description: str
+    reason_code: str
+    up: str
+    down: str
+    missing: str
+    kind: str = "number"
+
+
+# --- activity types -------------------------------------------------------------------------------
+
+# type: (criterion, noun, plural noun, what the contact did, in the past tense)
+_ACTIVITY_WORDS: dict[str, tuple[str, str, str, str]] = {
+    "email_open": ("engagement", "email open", "email opens", "Opened an email"),
+    "email_click": ("engagement", "email click", "email clicks", "Clicked a link in an email"),
+    "web_visit": ("engagement", "website visit", "website visits", "Visited the website"),
+    "pricing_page_visit": ("need", "pricing page visit", "pricing page visits",
+                           "Looked at the pricing page"),
+    "form_fill": ("engagement", "form submission", "form submissions", "Filled in a form"),
+    "ebook_download": ("engagement", "content download", "content downloads",
+                       "Downloaded content"),
+    "newsletter_signup": ("engagement", "newsletter sign-up", "newsletter sign-ups",
+                          "Signed up for the newsletter"),
+    "webinar_attended": ("engagement", "webinar", "webinars", "Attended a webinar"),
+    "demo_request": ("need", "demo request", "demo requests", "Requested a demo"),
+    "meeting": ("engagement", "meeting", "meetings", "Met with sales"),
+    "quote_sent": ("need", "quote", "quotes", "Received a quote"),
+    "credit_check": ("budget", "credit check", "credit checks", "Went through a credit check"),
+    "any": ("engagement", "activity", "activities", "Was active"),
+    "need_content": ("need", "visit to buying content", "visits to buying content",
+                     "Read buying content (pricing, product, buyer's guides)"),
+}  # fmt: skip
+
+# The recency of anything is timing; the recency of a specific signal stays with its criterion.
+_RECENCY_CRITERION = {"any": "timing"}
+
+
+def _words(activity_type: str) -> tuple[str, str, str, str]:
+    if activity_type in _ACTIVITY_WORDS:
+        return _ACTIVITY_WORDS[activity_type]
+    noun = activity_type.replace("_", " ")
+    return ("engagement", noun, f"{noun} activities", f"Had a {noun} activity")
+
+
+def _activity_spec(activity_type: str, measure: str) -> FeatureSpec:
+    criterion, noun, plural, did = _words(activity_type)
+    code = f"{activity_type.upper()}"
+    if measure == "decayed":
+        name = f"{activity_type}_decayed"
+        return FeatureSpec(
+            name, criterion,
+            f"Decayed count of {plural}: each one counts half as much after every half-life",
+            f"{_CODE_PREFIX[criterion]}_{code}_TREND",
+            up=f"Many recent {plural}", down=f"Few recent {plural}",
+            missing=f"No {plural} on record", kind="weighted",
+        )  # fmt: skip
+    if measure == "days":
+        criterion = _RECENCY_CRITERION.get(activity_type, criterion)
+        name = f"days_since_{activity_type}"
+        return FeatureSpec(
+            name, criterion, f"Days since the last {noun} (missing: never)",
+            f"{_CODE_PREFIX[criterion]}_{code}_RECENT",
+            up=f"{did} {{value}}", down=f"No {noun} in {{value}}",
+            missing=f"No {noun} on record", kind="days",
+        )  # fmt: skip
+    days = int(measure)
+    name = f"{activity_type}_{days}d"
+    return FeatureSpec(
+        name, criterion, f"Number of {plural} in the last {days} days",
+        f"{_CODE_PREFIX[criterion]}_{code}_{days}D",
+        up=f"{{value}} {plural} in the last {days} days",
+        down=f"{{value}} {plural} in the last {days} days",
+        missing=f"No {plural} on record", kind="count",
+    )  # fmt: skip
+
+
+# --- everything else ------------------------------------------------------------------------------
+
+# name: (criterion, description, reason code, up, down, missing, kind)
+_KNOWN: dict[str, tuple[str, str, str, str, str, str, str]] = {
+    # fit
+    "industry": ("fit", "Industry of the account", "FIT_INDUSTRY",
+                 "Industry {value}: a good fit", "Industry {value}: a weaker fit",
+                 "Industry unknown", "category"),
+    "country": ("fit", "Country of the contact", "FIT_COUNTRY",
+                "Based in {value}: a core market", "Based in {value}: outside the core markets",
+                "Country unknown", "category"),
+    "account_country": ("fit", "Country of the account's headquarters", "FIT_ACCOUNT_COUNTRY",
+                        "Company based in {value}: a core market",
+                        "Company based in {value}: outside the core markets",
+                        "Company country unknown", "category"),
+    "employees": ("fit", "Number of employees at the account", "FIT_COMPANY_SIZE",
+                  "Company of {value} employees: the size we sell to best",
+                  "Company of {value} employees: outside the sweet spot",
+                  "Company size unknown", "number"),
+    "company_size_band": ("fit", "Company size band by employees", "FIT_SIZE_BAND",
+                          "Company size {value} employees: a good fit",
+                          "Company size {value} employees: a weaker fit",
+                          "Company size unknown", "category"),
+    # budget
+    "annual_revenue": ("budget", "Annual revenue of the account", "BUD_REVENUE",
+                       "Annual revenue of {value}: the means to buy",
+                       "Annual revenue of {value}: a tight budget is likely",
+                       "Revenue unknown", "money"),
+    "revenue_band": ("budget", "Annual revenue band", "BUD_REVENUE_BAND",
+                     "Revenue band {value}: the means to buy",
+                     "Revenue band {value}: a tight budget is likely",
+                     "Revenue unknown", "category"),
+    "credit_rating": ("budget", "Credit rating of the account", "BUD_CREDIT",
+                      "Credit rating {value}: can pay", "Credit rating {value}: a payment risk",
+                      "No credit rating on file", "category"),
+    # authority
+    "seniority": ("authority", "Seniority of the contact", "AUTH_SENIORITY",
+                  "{value}: senior enough to sign", "{value}: unlikely to sign alone",
+                  "Seniority unknown", "category"),
+    "title_seniority": ("authority", "Seniority read from the job title", "AUTH_TITLE",
+                        "{value}-level title: likely decision maker",
+                        "{value}-level title: unlikely to decide alone",
+                        "Job title unknown", "category"),
+    "role": ("authority", "Role in the buying decision", "AUTH_ROLE",
+             "Role {value}: can drive the purchase", "Role {value}: not the one who decides",
+             "Buying role unknown", "category"),
+    "department": ("authority", "Department of the contact", "AUTH_DEPARTMENT",
+                   "Works in {value}: close to the buying decision",
+                   "Works in {value}: far from the buying decision",
+                   "Department unknown", "category"),
+    # source
+    "lead_source": ("source", "How the lead came in", "SRC_LEAD_SOURCE",
+                    "Came in through {value}: a strong source",
+                    "Came in through {value}: a weak source", "Lead source unknown",
+                    "category"),
+    # timing
+    "days_since_created": ("timing", "Days since the contact was created", "TIME_AGE",
+                           "Created {value}: still fresh", "Created {value}: going stale",
+                           "Creation date unknown", "days"),
+    "stage": ("timing", "Funnel stage at as_of", "TIME_STAGE",
+              "Already at stage {value}", "Still at stage {value}", "Stage unknown",
+              "category"),
+    "days_in_stage": ("timing", "Days in the current stage", "TIME_IN_STAGE",
+                      "Moved to this stage {value}", "In this stage for {value}",
+                      "Time in stage unknown", "days"),
+    "activity_trend": ("timing",
+                       "Activity of the last 14 days against the 60 before (log ratio of rates)",
+                       "TIME_TREND", "Activity is picking up", "Activity is slowing down",
+                       "No activity to compare", "ratio"),
+    "active_weeks": ("timing", "Weeks with any activity among the last 13", "TIME_ACTIVE_WEEKS",
+                     "Active in {value} of the last 13 weeks",
+                     "Active in only {value} of the last 13 weeks", "No recent activity",
+                     "count"),
+    # buying group
+    "account_contacts": ("buying_group", "Contacts known at the account", "GRP_SIZE",
+                         "{value} contacts known at the account",
+                         "Only {value} contacts known at the account", "No account on record",
+                         "count"),
+    "account_engaged_contacts": ("buying_group",
+                                 "Other contacts at the account active lately (90 days by default)",
+                                 "GRP_ENGAGED", "{value} colleagues engaged at the account",
+                                 "{value} colleagues engaged at the account",
+                                 "No account on record", "count"),
+    "account_decision_maker_engaged": ("buying_group",
+                                       "A decision maker at the account was active lately",
+                                       "GRP_DECISION_MAKER",
+                                       "A decision maker at the account is engaged",
+                                       "No engaged decision maker at the account",
+                                       "No account on record", "flag"),
+    "account_blocker_present": ("buying_group", "A blocker is known at the account",
+                                "GRP_BLOCKER", "No blocker known at the account",
+                                "A blocker at the account", "No account on record", "flag"),
+    "account_blocker_engaged": ("buying_group", "A blocker at the account was active lately",
+                                "GRP_BLOCKER_ENGAGED", "No engaged blocker at the account",
+                                "An engaged blocker at the account", "No account on record",
+                                "flag"),
+    "account_activity_recent": ("buying_group",
+                                "Activities of the other contacts at the account, lately "
+                                "(buying-group window, 90 days by default)",
+                                "GRP_ACTIVITY", "{value} recent activities by colleagues",
+                                "Only {value} recent activities by colleagues",
+                                "No account on record", "count"),
+    "account_contacts_sql_plus": ("buying_group",
+                                  "Other contacts at the account already at sql or later",
+                                  "GRP_IN_PIPELINE", "{value} colleagues already in the pipeline",
+                                  "{value} colleagues in the pipeline", "No account on record",
+                                  "count"),
+    "account_customers": ("buying_group", "Other contacts at the account who are customers",
+                          "GRP_CUSTOMER", "The account already buys from us ({value} customers)",
+                          "No customers at the account yet", "No account on record", "count"),
+}  # fmt: skip
+
+_ACTIVITY_NAME = re.compile(
+    r"^(?:(?P<days_since>days_since_)(?P<t1>\w+?)|(?P<t2>\w+?)_(?P<m>\d+d|decayed))$"
+)
+
+
+def _humanise(name: str) -> str:
+    return name.replace("_", " ").strip().capitalize()
+
+
+def _generic(name: str, criterion: str) -> FeatureSpec:
+    label = _humanise(name)
+    code = re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_")
+    return FeatureSpec(
+        name, criterion, label, f"{_CODE_PREFIX[criterion]}_{code}",
+        up=f"{label}: {{value}}", down=f"{label}: {{value}}", missing=f"{label} unknown",
+    )  # fmt: skip
+
+
+def describe_feature(
+    name: str, *, criteria: Mapping[str, str] | None = None, default: str = "fit"
+) -> FeatureSpec:
+    """The :class:`FeatureSpec` of a feature name.
+
+    Parameters
+    ----------
+    name : str
+        A feature name as produced by :func:`leadscore.build_features`, or any column name.
+    criteria : mapping, optional
+        ``{feature: criterion}`` for attributes the registry does not know (from the
+        ``[features.attribute_criteria]`` configuration); it also overrides known ones.
+    default : str
+        Criterion of attributes nobody has classified.
+
+    Examples
+    --------
+    >>> spec = describe_feature("days_since_demo_request")
+    >>> spec.criterion, spec.reason_code
+    ('need', 'NEED_DEMO_REQUEST_RECENT')
+    >>> describe_feature("email_open_30d").criterion
+    'engagement'
+    >>> describe_feature("partner_tier", criteria={"partner_tier": "source"}).criterion
+    'source'
+    """
+    override = (criteria or {}).get(name)
+    if override is not None and override not in CRITERIA:
+        raise ValueError(f"{name}: unknown criterion {override!r}; expected one of {CRITERIA}")
+    spec = _describe(name, default)
+    if override is not None and override != spec.criterion:
+        code = spec.reason_code.split("_", 1)[1]
+        spec = dataclasses.replace(
+            spec, criterion=override, reason_code=f"{_CODE_PREFIX[override]}_{code}"
+        )
+    return spec
+
+
+def _describe(name: str, default: str) -> FeatureSpec:
+    if name in _KNOWN:
+        criterion, description, code, up, down, missing, kind = _KNOWN[name]
+        return FeatureSpec(name, criterion, description, code, up, down, missing, kind)
+    match = _ACTIVITY_NAME.match(name)
+    if match:
+        if match["days_since"]:
+            return _activity_spec(match["t1"], "days")
+        measure = match["m"]
+        return _activity_spec(match["t2"], "decayed" if measure == "decayed" else measure[:-1])
+    return _generic(name, default)
+
+
+def criteria_of(
+    names: list[str] | pd.Index, *, criteria: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """``{feature: criterion}`` for ``names``.
+
+    Examples
+    --------
+    >>> criteria_of(["industry", "meeting_7d"])
+    {'industry': 'fit', 'meeting_7d': 'engagement'}
+    """
+    return {str(n): describe_feature(str(n), criteria=criteria).criterion for n in names}
+
+
+def feature_table(
+    names: list[str] | pd.Index, *, criteria: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """One row per feature: ``feature``, ``criterion``, ``description``, ``reason_code``."""
+    specs = [describe_feature(str(n), criteria=criteria) for n in names]
+    return pd.DataFrame(
+        {
+            "feature": [s.name for s in specs],
+            "criterion": [s.criterion for s in specs],
+            "description": [s.description for s in specs],
+            "reason_code": [s.reason_code for s in specs],
+        }
+    )
+
+
+# --- wording --------------------------------------------------------------------------------------
+
+
+def _format_days(days: float) -> str:
+    whole = round(days)
+    if whole <= 0:
+        return "today"
+    if whole == 1:
+        return "1 day ago"
+    if whole < 120:
+        return f"{whole} days ago"
+    return f"{whole // 30} months ago"
+
+
+def _format_duration(days: float) -> str:
+    whole = round(days)
+    if whole <= 0:
+        return "less than a day"
+    if whole == 1:
+        return "1 day"
+    if whole < 120:
+        return f"{whole} days"
+    return f"{whole // 30} months"
+
+
+def _format_money(value: float) -> str:
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= limit:
+            return f"${value / limit:.3g}{suffix}"
+    return f"${value:,.0f}"
+
+
+def format_value(value: Any, kind: str) -> str:
+    """Format a feature value for a sentence.
+
+    Examples
+    --------
+    >>> format_value(3.0, "days"), format_value(12_500_000, "money"), format_value(4.0, "count")
+    ('3 days ago', '$12.5M', '4')
+    """
+    if kind == "days":
+        return _format_days(float(value))
+    if kind == "money":
+        return _format_money(float(value))
+    if kind in ("count", "flag"):
+        return f"{round(float(value)):,}"
+    if kind in ("weighted", "ratio"):
+        return f"{float(value):.1f}"
+    if kind == "number" and isinstance(value, int | float):
+        number = float(value)
+        return f"{number:,.0f}" if number == int(number) else f"{number:,.2f}"
+    return str(value).replace("_", " ")
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def render_reason(spec: FeatureSpec, value: Any, direction: Direction) -> str:
+    """A reason in plain words for one feature of one row.
+
+    Examples
+    --------
+    >>> render_reason(describe_feature("days_since_demo_request"), 3.0, "up")
+    'Requested a demo 3 days ago'
+    >>> render_reason(describe_feature("days_since_email_open"), 62.0, "down")
+    'No email open in 62 days'
+    >>> render_reason(describe_feature("account_blocker_engaged"), 1.0, "down")
+    'An engaged blocker at the account'
+    >>> render_reason(describe_feature("email_click_30d"), 0.0, "down")
+    'No email clicks in the last 30 days'
+    """
+    if _is_missing(value):
+        return spec.missing
+    template = spec.up if direction == "up" else spec.down
+    if spec.kind == "count" and float(value) == 0 and "in the last" in template:
+        return "No " + template.replace("{value} ", "", 1)
+    if spec.kind == "days" and ("in {value}" in template or "for {value}" in template):
+        return template.format(value=_format_duration(float(value)))
+    return template.format(value=format_value(value, spec.kind))

@@ -1,0 +1,111 @@
+"""The feature registry: criteria, reason codes and reason wording."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from leadscore.criteria import (
+    criteria_of,
+    describe_feature,
+    feature_table,
+    format_value,
+    render_reason,
+)
+from leadscore.domain import ACTIVITY_TYPES, CRITERIA
+
+
+@pytest.mark.parametrize(
+    ("name", "criterion"),
+    [
+        ("industry", "fit"),
+        ("company_size_band", "fit"),
+        ("annual_revenue", "budget"),
+        ("credit_rating", "budget"),
+        ("title_seniority", "authority"),
+        ("role", "authority"),
+        ("pricing_page_visit_30d", "need"),
+        ("days_since_demo_request", "need"),
+        ("need_content_decayed", "need"),
+        ("email_open_7d", "engagement"),
+        ("webinar_attended_decayed", "engagement"),
+        ("days_since_any", "timing"),
+        ("activity_trend", "timing"),
+        ("stage", "timing"),
+        ("account_blocker_engaged", "buying_group"),
+        ("lead_source", "source"),
+        ("some_custom_field", "fit"),
+    ],
+)
+def test_criteria(name: str, criterion: str) -> None:
+    assert describe_feature(name).criterion == criterion
+
+
+def test_every_activity_feature_is_registered() -> None:
+    for activity_type in ACTIVITY_TYPES:
+        for name in (f"{activity_type}_30d", f"{activity_type}_decayed",
+                     f"days_since_{activity_type}"):  # fmt: skip
+            spec = describe_feature(name)
+            assert spec.criterion in CRITERIA
+            for template in (spec.up, spec.down, spec.missing):
+                assert "_" not in template
+
+
+def test_overrides() -> None:
+    spec = describe_feature("partner_tier", criteria={"partner_tier": "source"})
+    assert (spec.criterion, spec.reason_code) == ("source", "SRC_PARTNER_TIER")
+    assert describe_feature("industry", criteria={"industry": "budget"}).reason_code == (
+        "BUD_INDUSTRY"
+    )
+    with pytest.raises(ValueError, match="unknown criterion"):
+        describe_feature("industry", criteria={"industry": "vibes"})
+
+
+def test_table_and_mapping() -> None:
+    names = ["industry", "demo_request_30d", "days_since_any"]
+    assert criteria_of(names) == {
+        "industry": "fit", "demo_request_30d": "need", "days_since_any": "timing"
+    }  # fmt: skip
+    table = feature_table(names)
+    assert list(table.columns) == ["feature", "criterion", "description", "reason_code"]
+    assert table["reason_code"].tolist() == ["FIT_INDUSTRY", "NEED_DEMO_REQUEST_30D",
+                                             "TIME_ANY_RECENT"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "direction", "text"),
+    [
+        ("days_since_demo_request", 3.0, "up", "Requested a demo 3 days ago"),
+        ("days_since_demo_request", 0.2, "up", "Requested a demo today"),
+        ("days_since_demo_request", math.nan, "down", "No demo request on record"),
+        ("days_since_email_open", 62.0, "down", "No email open in 62 days"),
+        ("title_seniority", "VP", "up", "VP-level title: likely decision maker"),
+        ("account_blocker_engaged", 1.0, "down", "An engaged blocker at the account"),
+        ("email_click_30d", 0.0, "down", "No email clicks in the last 30 days"),
+        ("email_click_30d", 5.0, "up", "5 email clicks in the last 30 days"),
+        ("annual_revenue", 12_500_000.0, "up", "Annual revenue of $12.5M: the means to buy"),
+        ("industry", "financial_services", "up", "Industry financial services: a good fit"),
+        ("days_in_stage", 200.0, "down", "In this stage for 6 months"),
+        ("partner_tier", "gold", "up", "Partner tier: gold"),
+    ],
+)
+def test_reasons_in_words(name: str, value: object, direction: str, text: str) -> None:
+    assert render_reason(describe_feature(name), value, direction) == text  # type: ignore[arg-type]
+
+
+def test_reasons_never_show_raw_names() -> None:
+    for name in ("days_since_pricing_page_visit", "webinar_attended_90d", "need_content_30d",
+                 "account_contacts_sql_plus", "credit_rating"):  # fmt: skip
+        spec = describe_feature(name)
+        for direction in ("up", "down"):
+            assert name not in render_reason(spec, 4.0, direction)  # type: ignore[arg-type]
+            assert "_" not in render_reason(spec, 4.0, direction)  # type: ignore[arg-type]
+
+
+def test_format_value() -> None:
+    assert format_value(1.0, "days") == "1 day ago"
+    assert format_value(400.0, "days") == "13 months ago"
+    assert format_value(950.0, "money") == "$950"
+    assert format_value(2.345, "weighted") == "2.3"
+    assert format_value(12.0, "number") == "12"
