@@ -8,6 +8,8 @@ from leadscore.config import Config, DataConfig, FeatureConfig, LabelConfig, loa
 from leadscore.data import CRMData
 from leadscore.features import build_features, build_training_table, feature_columns
 from leadscore.labels import make_labels
+from leadscore.model import LeadModel
+from leadscore.scorer import LeadScorer
 from leadscore.synthetic import make_crm
 
 __all__ = [
@@ -16,6 +18,8 @@ __all__ = [
     "DataConfig",
     "FeatureConfig",
     "LabelConfig",
+    "LeadModel",
+    "LeadScorer",
     "build_features",
     "build_training_table",
     "feature_columns",

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import pandas as pd
 from rich.console import Console
 
-from leadscore.errors import DataWarning, LeadscoreError
+from leadscore.errors import DataWarning, LeadscoreError, ModelError
 
 __all__ = ["cli", "main"]
 
@@ -146,6 +147,149 @@ def features(data_dir: Path, as_of: str, out_file: Path, config_file: Path | Non
     out.print(f"Wrote {len(table):,} contacts x {table.shape[1] - 2} features to {out_file}")
 
 
+_SHOWN_METRICS = ("roc_auc", "pr_auc", "brier", "log_loss", "ece", "precision_at_5pct",
+                  "lift_decile_1", "rows", "positives")  # fmt: skip
+
+
+def _print_evaluation(evaluation: Any, title: str) -> None:
+    from rich.table import Table
+
+    wide = evaluation.pivot_table(index="metric", columns=["target", "model"], values="value")
+    table = Table(title=title)
+    table.add_column("metric")
+    for target, model in wide.columns:
+        table.add_column(f"{target}\n{model}", justify="right")
+    for metric in _SHOWN_METRICS:
+        if metric in wide.index:
+            values = wide.loc[metric]
+            cells = [f"{v:,.0f}" if metric in ("rows", "positives") else f"{v:.4f}" for v in values]
+            table.add_row(metric, *cells)
+    out.print(table)
+
+
+def _tracking_options(command: _F) -> _F:
+    command = click.option(
+        "--tracking-uri", default=None,
+        help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
+    )(command)  # fmt: skip
+    return command
+
+
+def _train_and_log(
+    crm: Any, config: Any, out_dir: Path, tracking_uri: str | None, artifact_root: str | None
+) -> Any:
+    from leadscore.pipeline import train_scorer
+    from leadscore.tracking import log_training, resolve_tracking_uri
+
+    result = train_scorer(crm, config, progress=True)
+    _print_evaluation(
+        result.evaluation,
+        f"Holdout: cutoffs from {result.test_start.date()} "
+        f"({len(result.test):,} rows; trained on {len(result.train):,})",
+    )
+    result.scorer.save(out_dir)
+    out.print(f"Saved the scorer to {out_dir} (LightGBM text and JSON)")
+    with err.status(f"Logging to MLflow at {resolve_tracking_uri(tracking_uri)}"):
+        run = log_training(
+            result.scorer,
+            train=result.train,
+            test=result.test,
+            evaluation=result.evaluation,
+            tracking_uri=tracking_uri,
+            artifact_root=artifact_root,
+        )
+    out.print(
+        f"MLflow run {run.run_id}: registered {run.registered_name} {run.decision.describe()}"
+    )
+    return result
+
+
+@cli.command()
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder of contacts, accounts, activities and stages.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML configuration.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("models/leadscore"),
+    show_default=True,
+    help="Folder to save the scorer to.",
+)
+@_tracking_options
+@_handles_errors
+def train(
+    data_dir: Path, config_file: Path | None, out_dir: Path, tracking_uri: str | None
+) -> None:
+    """Train, evaluate against the baselines, save, log to MLflow and register."""
+    from leadscore.config import load_config
+    from leadscore.data import CRMData
+
+    config = load_config(config_file)
+    with err.status("Reading the CRM"):
+        crm = CRMData.read(data_dir, config=config)
+    _train_and_log(crm, config, out_dir, tracking_uri, None)
+
+
+def _load_model(model: str, tracking_uri: str | None) -> Any:
+    from leadscore.scorer import LeadScorer
+    from leadscore.tracking import load_scorer
+
+    if "://" in model or model.startswith("models:/") or model.startswith("runs:/"):
+        return load_scorer(model, tracking_uri=tracking_uri)
+    return LeadScorer.load(model)
+
+
+@cli.command()
+@click.option("--model", "model", required=True, help="Saved scorer folder, or models:/NAME@ALIAS.")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), required=True)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML configuration for reading the data (column mapping).",
+)
+@_tracking_options
+@_handles_errors
+def evaluate(
+    model: str, data_dir: Path, config_file: Path | None, tracking_uri: str | None
+) -> None:
+    """Evaluate a scorer on the latest labelled cutoffs of a CRM, against the baselines."""
+    from leadscore.config import load_config
+    from leadscore.data import CRMData
+    from leadscore.evaluate import time_split
+    from leadscore.features import build_training_table
+    from leadscore.pipeline import default_cutoffs, holdout_start
+
+    scorer = _load_model(model, tracking_uri)
+    crm = CRMData.read(data_dir, config=load_config(config_file))
+    horizons = scorer.config.labels.horizons
+    cutoffs = default_cutoffs(crm)
+    start = holdout_start(cutoffs, crm.time_span()[1], horizons)
+    trained_until = pd.Timestamp(scorer.trained_cutoffs_[1])
+    start = max(start, trained_until + pd.Timedelta(days=1))
+    test_cutoffs = cutoffs[cutoffs >= start]
+    if len(test_cutoffs) == 0:
+        raise ModelError(
+            f"no cutoffs in the data after the model's training period ({trained_until.date()})"
+        )
+    table = build_training_table(crm, test_cutoffs, config=scorer.config, progress=True)
+    _, test = time_split(table, horizons=horizons, test_start=start)
+    _print_evaluation(
+        scorer.evaluate(test), f"{model} on cutoffs from {start.date()} ({len(test):,} rows)"
+    )
+
+
 def _print_summary(crm: Any) -> None:
     from rich.table import Table
 
@@ -184,6 +328,9 @@ def demo(workdir: Path, n_contacts: int, seed: int) -> None:
         crm.write(data_dir)
     out.print(f"Synthetic CRM written to {data_dir}")
     _print_summary(crm)
+    tracking_uri = f"sqlite:///{(workdir / 'mlflow.db').resolve()}"
+    _train_and_log(crm, None, workdir / "models" / "leadscore", tracking_uri,
+                   str(workdir / "mlruns"))  # fmt: skip
 
 
 def main() -> None:

@@ -86,10 +86,32 @@ _FUNNEL = ("lead", "mql", "sal", "sql", "opportunity", "customer")
 _LOST = -1
 _CUSTOMER = 5
 #: Weekly log-odds of moving from stage k to k+1, and of being lost, at an average contact.
-_ADVANCE_LOGIT = np.array([-4.8, -4.2, -4.8, -5.2, -6.6])
+_ADVANCE_LOGIT = np.array([-4.8, -4.2, -4.8, -5.2, -7.5])
 _LOSS_LOGIT = np.array([-6.0, -3.0, -2.8, -3.0, -2.4])
 #: How much recent activity drives each step: marketing steps run on it, sales steps less so.
 _ACTIVITY_WEIGHT = np.array([1.0, 1.0, 0.6, 0.3, 0.3])
+#: How much each criterion weighs in each step (lead->mql .. opportunity->customer): marketing
+#: steps lean on engagement, need and source, sales steps on budget, authority and the buying
+#: group. The truth holds each criterion's effect at weight 1.
+_STEP_WEIGHTS = {
+    "fit": (1.0, 1.0, 1.0, 0.9, 0.7),
+    "budget": (0.3, 0.5, 0.9, 1.3, 1.9),
+    "authority": (0.4, 0.7, 1.0, 1.3, 1.6),
+    "need": (1.3, 1.2, 1.0, 0.8, 0.6),
+    "engagement": (1.4, 1.1, 0.8, 0.5, 0.3),
+    "buying_group": (0.3, 0.5, 0.9, 1.3, 1.8),
+    "source": (1.4, 1.1, 0.8, 0.5, 0.3),
+}
+#: Two sales motions weigh the criteria differently. Small companies (up to 50 employees, or no
+#: account) buy self-serve: their own need and activity decide, titles and colleagues hardly
+#: matter. Larger companies buy through a buying group: authority and the group decide, one
+#: person's clicks much less. The truth holds each criterion's effect at weight 1.
+_MOTION_WEIGHTS = {
+    "self_serve": {"fit": 1.0, "budget": 0.7, "authority": 0.0, "need": 1.7, "engagement": 2.0,
+                   "buying_group": 0.0, "source": 1.3},
+    "sales_led": {"fit": 1.0, "budget": 1.2, "authority": 1.6, "need": 0.7, "engagement": 0.3,
+                  "buying_group": 1.8, "source": 0.8},
+}  # fmt: skip
 #: Activity volume and share of high-intent activity by stage (lead .. customer, then lost).
 _STAGE_VOLUME = np.array([1.0, 1.6, 2.0, 2.6, 3.0, 0.6, 0.25])
 _STAGE_INTENT = np.array([0.0, 0.5, 1.0, 1.6, 1.9, -0.5, -1.0])
@@ -168,6 +190,9 @@ class _Population:
     interest: np.ndarray  # latent, standard normal: drives activity volume
     need: np.ndarray  # latent: drives high-intent activity
     truth: pd.DataFrame
+    can_sign: np.ndarray  # a decision maker, or an engaged one at the account
+    poor_credit: np.ndarray  # the account's credit rating is D
+    motion: np.ndarray  # 0 self-serve, 1 sales-led
 
 
 def _make_population(
@@ -256,7 +281,16 @@ def _make_population(
             "lead_source": _hide(rng, source, 0.04),
         }
     )
-    return _Population(accounts, contacts, account_index, created_us, role, interest, need, truth)
+    acc = np.maximum(account_index, 0)
+    dm_engaged = (role == "decision_maker") & (interest > 0.0) & has_account
+    dm_at_account = np.bincount(acc[has_account], dm_engaged[has_account], n_accounts)[acc] > 0
+    can_sign = (role == "decision_maker") | (has_account & dm_at_account)
+    poor_credit = has_account & (credit[acc] == "D")
+    motion = (has_account & (employees[acc] > 50)).astype(np.int64)
+    return _Population(
+        accounts, contacts, account_index, created_us, role, interest, need, truth,
+        can_sign, poor_credit, motion,
+    )  # fmt: skip
 
 
 def _standardise(x: np.ndarray) -> np.ndarray:
@@ -339,6 +373,14 @@ class _History:
     transitions: pd.DataFrame  # contact, week, stage index (6 = lost)
 
 
+def _time_in_stage_effect(step: np.ndarray, weeks: np.ndarray) -> np.ndarray:
+    """Leads go stale week by week; deals (sql and later) need a few weeks of procurement,
+    close most often six to eight weeks in, and go stale after that."""
+    stale = -0.03 * weeks
+    deal_cycle = 1.4 * np.exp(-(((weeks - 7.0) / 4.0) ** 2)) - 0.7 - 0.02 * weeks
+    return np.where(step >= 3, deal_cycle, stale)
+
+
 def _season(week_starts_us: np.ndarray) -> np.ndarray:
     week_of_year = pd.to_datetime(week_starts_us, unit="us").isocalendar().week.to_numpy()
     factor = np.ones(len(week_starts_us))
@@ -351,7 +393,12 @@ def _simulate(
     rng: np.random.Generator, pop: _Population, week_starts_us: np.ndarray, activity_scale: float
 ) -> _History:
     n = len(pop.created_us)
-    score = pop.truth.drop(columns="contact_id").to_numpy().sum(axis=1)
+    effects = pop.truth[list(_STEP_WEIGHTS)].to_numpy()
+    # score by step: contacts x 5, each criterion weighted for that step and the sales motion
+    motion = np.array([list(m.values()) for m in _MOTION_WEIGHTS.values()])[pop.motion]
+    step_score = np.einsum("nc,ck->nk", effects * motion, np.array(list(_STEP_WEIGHTS.values())))
+    score = effects.sum(axis=1)
+    fit = pop.truth["fit"].to_numpy()
     created_week = np.searchsorted(week_starts_us, pop.created_us, side="right") - 1
     has = pop.account_index >= 0
     acc = np.maximum(pop.account_index, 0)
@@ -382,14 +429,27 @@ def _simulate(
             k = stage[idx]
             colleagues_ahead = np.bincount(acc[has], (stage[has] >= 3), n_accounts)[acc[idx]]
             colleagues_ahead = np.where(has[idx], colleagues_ahead - (k >= 3), 0)
+            # thresholds, as CRMs run them: marketing hands a lead over once its recent
+            # high-intent activity crosses a bar; sales turns away contacts outside the ideal
+            # customer profile (a poor fit) whatever else they show
+            handover = (k <= 1) & (decayed_intent[idx] > 1.5)
+            rejected = (k >= 1) & (k <= 2) & (fit[idx] < -0.45)
+            # gates of qualification: past sal a deal needs someone who can sign, and the
+            # credit check before the close fails for poor credit
+            unsigned = (k >= 2) & ~pop.can_sign[idx]
+            failed_check = (k == 4) & pop.poor_credit[idx]
             drive = (
-                score[idx]
+                step_score[idx, k]
+                + 0.9 * handover
+                - 1.2 * rejected
+                - 1.0 * unsigned
+                - 1.5 * failed_check
                 + _ACTIVITY_WEIGHT[k]
                 * (
                     0.35 * (np.log1p(decayed_events[idx]) - 1.0)
                     + 0.55 * np.log1p(decayed_intent[idx])
                 )
-                - 0.03 * weeks_in_stage[idx]
+                + _time_in_stage_effect(k, weeks_in_stage[idx])
                 + 0.6 * (colleagues_ahead > 0)
             )
             p_advance = _sigmoid(_ADVANCE_LOGIT[k] + drive)
@@ -414,7 +474,7 @@ def _simulate(
         age = week - created_week
         level = np.maximum(np.exp(-np.maximum(age, 0) / fade_weeks), 0.15)
         stage_row = np.where(stage < 0, 6, stage)
-        rate = base_rate * (level * np.where(quiet, 0.05, 1.0) * season[week] + burst)
+        rate = base_rate * (level * np.where(quiet, 0.05, 1.0) + burst) * season[week]
         rate = np.where(alive, rate * _STAGE_VOLUME[stage_row], 0.0)
         n_events = rng.poisson(rate)
         n_intent = rng.binomial(n_events, _sigmoid(intent_logit + _STAGE_INTENT[stage_row]))
@@ -483,6 +543,24 @@ def _activities(
             cut = np.cumsum(shares / shares.sum())
             kind[rows] = kinds[np.minimum(np.searchsorted(cut, u[rows]), len(kinds) - 1)]
     times = _event_times(rng, week_starts_us[week], pop.created_us[contact])
+
+    # mail clients that open every message on delivery (privacy protection) for one contact in
+    # seven: a steady stream of opens that says nothing about interest
+    created_week = np.searchsorted(week_starts_us, pop.created_us, side="right") - 1
+    robots = np.flatnonzero(rng.random(len(pop.created_us)) < 1 / 7)
+    robot_weeks = len(week_starts_us) - created_week[robots]
+    robot = np.repeat(robots, robot_weeks)
+    robot_week = np.arange(len(robot)) - np.repeat(
+        np.cumsum(robot_weeks) - robot_weeks, robot_weeks
+    )
+    robot_week = robot_week + created_week[robot]
+    opens = rng.poisson(2.0, len(robot))
+    robot, robot_week = np.repeat(robot, opens), np.repeat(robot_week, opens)
+    contact = np.concatenate([contact, robot])
+    kind = np.concatenate([kind, np.zeros(len(robot), dtype=np.int16)])
+    times = np.concatenate(
+        [times, _event_times(rng, week_starts_us[robot_week], pop.created_us[robot])]
+    )
 
     # a credit check shortly before most deals close, and before some that are lost
     closing = stage_frame[stage_frame["stage"].isin(["customer", "lost"])]
@@ -566,7 +644,8 @@ def make_crm(
        traits: *interest* (drives the volume of activity) and *need* (drives high-intent
        activity; higher in IT and engineering). Attributes are blanked at rates of 4-25%, as in
        real exports; the generator still uses the true values.
-    3. **True effects** (``crm.truth``), one column per criterion, each centred on zero:
+    3. **True effects** (``crm.truth``), one column per criterion, each centred on zero, on the
+       log-odds of a step forward at weight 1 (see step 4):
        ``fit`` (industry, country, an inverted U in company size), ``budget`` (saturating in
        revenue, nearly wiped out by a D credit rating, plus the rating itself), ``authority``
        (role and seniority), ``need`` (latent need), ``engagement`` (latent interest),
@@ -574,9 +653,16 @@ def make_crm(
        at the account) and ``source``. Two interactions, need x authority and fit x budget, are
        split equally between their criteria. Their sum is the contact's static score.
     4. **Weekly simulation.** Each week every open contact moves one stage forward with
-       probability ``sigmoid(a_stage + score + recent decayed activity + recent high-intent
-       activity - staleness + colleague at sql or later)``, or is lost with a probability that
-       falls with the score and grows with time in stage. Activity is Poisson with a contact
+       probability ``sigmoid(a_stage + step score + recent decayed activity + recent high-intent
+       activity - staleness + colleague at sql or later + thresholds)``, or is lost with a
+       probability that falls with the score and grows with time in stage. The step score weighs
+       the criteria differently at each step (marketing steps lean on engagement, need and
+       source; sales steps on budget, authority and the buying group; weights around 1, see
+       ``_STEP_WEIGHTS``), so effects interact with the stage. Two thresholds, as CRMs run them:
+       marketing hands a lead over once its recent high-intent activity crosses a bar, and sales
+       turns away contacts well outside the ideal customer profile. Two gates: past sal a deal
+       stalls unless the contact is a decision maker or one at the account is engaged, and the
+       credit check before the close fails for a D rating. Activity is Poisson with a contact
        rate that is log-normal in interest, fades with age, switches off in quiet spells, dips in
        August and the holidays, jumps in bursts (more often with need) and after each step
        forward, and grows with the stage. A share of it, rising with need and stage, is high
@@ -584,7 +670,7 @@ def make_crm(
        sql, quotes in opportunity. Most deals get a credit check in the days before they close.
     5. Activity timestamps fall on working days and hours; stage changes anywhere in the week.
 
-    Base rates at the defaults: about 15-20% of leads reach sql within a year, about 30% of those
+    Base rates at the defaults: about 15% of leads reach sql within a year, about 30-35% of those
     become customers, and about 50 activities per contact on average with a heavy tail.
 
     Parameters

@@ -1,0 +1,459 @@
+"""LeadModel: a calibrated LightGBM classifier for one target, on any pandas DataFrame.
+
+How :meth:`LeadModel.fit` works:
+
+1. The rows are split by time: the latest ``validation_fraction`` of them (by ``time`` when
+   given, else by row order) are the validation slice. Rows within ``gap`` of the validation
+   slice are left out of the first model, so that no training label looks into the validation
+   period (a purged split).
+2. LightGBM is fitted on the earlier rows with early stopping on the validation slice: the number
+   of trees is what generalises to *later* data, not to a random sample of the same period.
+3. A calibrator (Platt or centred isotonic, see :mod:`leadscore.calibration`) is chosen and
+   fitted on the validation slice, which the first model did not train on.
+4. With ``refit=True`` (the default) LightGBM is fitted again on all rows, the latest included,
+   with the number of trees scaled to the larger data; the calibrator carries over. The
+   validation figures (``validation_scores_``) are those of the first model on the validation
+   slice: an honest estimate of how the model does on the next period.
+
+Nothing is pickled: :meth:`LeadModel.save` writes the booster as LightGBM text and the rest as
+JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal, Self
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.metrics import log_loss, roc_auc_score
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+    column_or_1d,
+)
+
+from leadscore._io import atomic_path
+from leadscore._preprocess import Preprocessor
+from leadscore.calibration import Calibrator, choose_calibrator
+from leadscore.errors import DataNotFoundError, ModelError, NotFittedError
+
+__all__ = ["LeadModel"]
+
+FORMAT_VERSION = 1
+_MODEL_FILE, _BOOSTER_FILE = "leadmodel.json", "booster.txt"
+_FALLBACK_ROUNDS = 100
+
+
+def _as_frame(X: Any, names: list[str] | None = None) -> pd.DataFrame:
+    """``X`` as a DataFrame with text column names; arrays go through scikit-learn's checks."""
+    if isinstance(X, pd.DataFrame):
+        if X.shape[0] == 0:
+            raise ModelError(
+                f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required"
+            )
+        if X.shape[1] == 0:
+            raise ModelError("Found array with 0 feature(s) while a minimum of 1 is required")
+        if all(isinstance(c, str) for c in X.columns):
+            return X
+        return X.rename(columns=str)
+    if isinstance(X, pd.Series):
+        raise ModelError("X: expected a 2-D table of features, got a Series. Reshape your data")
+    array = check_array(X, dtype="numeric", ensure_all_finite="allow-nan", accept_sparse=False)
+    columns = names if names is not None and len(names) == array.shape[1] else None
+    return pd.DataFrame(array, columns=columns or [f"x{i}" for i in range(array.shape[1])])
+
+
+def _check_target(y: Any, n_rows: int) -> np.ndarray:
+    if y is None:
+        raise ModelError("LeadModel requires y to be passed, but the target y is None")
+    target = column_or_1d(y, warn=True)
+    if len(target) != n_rows:
+        raise ModelError(f"y: expected {n_rows} labels, got {len(target)}")
+    if pd.isna(target).any():
+        raise ModelError(f"y: {int(pd.isna(target).sum())} missing labels")
+    check_classification_targets(target)
+    kind = type_of_target(target)
+    if kind not in ("binary", "unknown") and len(np.unique(target)) > 2:
+        raise ModelError(
+            f"Only binary classification is supported. The type of the target is {kind}."
+        )
+    if len(np.unique(target)) < 2:
+        raise ModelError(f"y: expected two classes, got one class ({np.unique(target)[0]!r})")
+    return np.asarray(target)
+
+
+def _validation_split(
+    n: int, time: np.ndarray | None, fraction: float, gap: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the early rows to train on and of the latest rows to validate on."""
+    if time is None:
+        order = np.arange(n)
+        first_val = int(np.ceil(n * (1 - fraction)))
+        return order[:first_val], order[first_val:]
+    order = np.argsort(time, kind="stable")
+    sorted_time = time[order]
+    threshold = sorted_time[min(int(np.ceil(n * (1 - fraction))), n - 1)]
+    val = order[sorted_time >= threshold]
+    train = order[sorted_time < threshold]
+    if len(train) == 0:  # every row at one time: fall back to row order
+        return _validation_split(n, None, fraction, None)
+    if gap is not None:
+        purged = order[sorted_time < threshold - gap]
+        if len(purged) >= max(50, len(train) // 4):
+            train = purged
+    return train, val
+
+
+class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+    """Calibrated gradient-boosted classifier for one lead-scoring target.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Shrinkage of each tree.
+    num_leaves : int
+        Maximum leaves per tree.
+    min_child_samples : int
+        Minimum rows in a leaf.
+    colsample_bytree : float
+        Share of features each tree may use.
+    subsample : float
+        Share of rows each tree is fitted on (bagging).
+    reg_lambda : float
+        L2 penalty on leaf values.
+    max_rounds : int
+        Most trees the early-stopping model may grow.
+    early_stopping_rounds : int
+        Stop when the validation log loss has not improved for this many trees.
+    validation_fraction : float
+        Share of the latest rows used to stop early and to calibrate.
+    calibration : {"auto", "isotonic", "platt", "identity"}
+        How raw log-odds become probabilities; ``auto`` picks the lower held-out log loss.
+    refit : bool
+        Fit the final model on all rows after choosing the number of trees.
+    max_categories : int
+        Most frequent categories kept per categorical column; the rest share one code.
+    random_state : int or None
+        Seed of LightGBM's bagging and feature sampling; the same seed gives the same model.
+    n_jobs : int or None
+        Threads for LightGBM; None uses LightGBM's default.
+
+    Attributes
+    ----------
+    booster_ : lightgbm.Booster
+        The fitted booster (raw log-odds are ``booster_.predict(..., raw_score=True)``).
+    classes_ : ndarray
+        The two class labels; the second is the positive class.
+    feature_names_in_ : ndarray
+        Feature columns, in fitted order.
+    calibrator_ : Calibrator
+        Maps raw log-odds to calibrated probabilities.
+    validation_scores_ : dict
+        ROC AUC and log loss of the early-stopping model on the validation slice, and the
+        held-out log loss of each calibrator considered.
+    score_quantiles_ : ndarray
+        Percentiles 1..99 of calibrated probabilities on the validation slice.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> X, y = make_classification(600, n_features=5, random_state=0)
+    >>> model = LeadModel(random_state=0).fit(X, y)
+    >>> model.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    def __init__(
+        self,
+        *,
+        learning_rate: float = 0.05,
+        num_leaves: int = 31,
+        min_child_samples: int = 50,
+        colsample_bytree: float = 0.8,
+        subsample: float = 0.8,
+        reg_lambda: float = 1.0,
+        max_rounds: int = 5000,
+        early_stopping_rounds: int = 100,
+        validation_fraction: float = 0.2,
+        calibration: Literal["auto", "isotonic", "platt", "identity"] = "auto",
+        refit: bool = True,
+        max_categories: int = 100,
+        random_state: int | None = None,
+        n_jobs: int | None = None,
+    ) -> None:
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.colsample_bytree = colsample_bytree
+        self.subsample = subsample
+        self.reg_lambda = reg_lambda
+        self.max_rounds = max_rounds
+        self.early_stopping_rounds = early_stopping_rounds
+        self.validation_fraction = validation_fraction
+        self.calibration = calibration
+        self.refit = refit
+        self.max_categories = max_categories
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    # -- fitting ---------------------------------------------------------------------------------
+
+    def _check_params(self) -> None:
+        if not 0 < self.validation_fraction < 1:
+            raise ModelError(
+                f"validation_fraction: expected in (0, 1), got {self.validation_fraction}"
+            )
+        if self.calibration not in ("auto", "isotonic", "platt", "identity"):
+            raise ModelError(f"calibration: unknown method {self.calibration!r}")
+        for name in ("num_leaves", "min_child_samples", "max_rounds", "max_categories"):
+            if int(getattr(self, name)) < 1:
+                raise ModelError(f"{name}: expected a positive integer, got {getattr(self, name)}")
+
+    def _lightgbm_params(self, seed: int) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "objective": "binary",
+            "learning_rate": self.learning_rate,
+            "num_leaves": int(self.num_leaves),
+            "min_data_in_leaf": int(self.min_child_samples),
+            "feature_fraction": self.colsample_bytree,
+            "bagging_fraction": self.subsample,
+            "bagging_freq": 1 if self.subsample < 1 else 0,
+            "lambda_l2": self.reg_lambda,
+            "min_data_per_group": 50,
+            "cat_smooth": 10.0,
+            "max_cat_to_onehot": 4,
+            "seed": seed,
+            "deterministic": True,
+            "force_col_wise": True,
+            "verbosity": -1,
+        }
+        if self.n_jobs is not None:
+            params["num_threads"] = int(self.n_jobs)
+        return params
+
+    def _dataset(
+        self, matrix: np.ndarray, y: np.ndarray, w: np.ndarray | None, params: dict[str, Any]
+    ) -> lgb.Dataset:
+        return lgb.Dataset(
+            matrix,
+            label=y,
+            weight=w,
+            feature_name=self.preprocessor_.lightgbm_names,
+            categorical_feature=self.preprocessor_.categorical_indices,
+            params={k: params[k] for k in ("verbosity", "min_data_per_group", "seed")},
+            free_raw_data=False,
+        )
+
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y: Any,
+        *,
+        time: Any = None,
+        gap: Any = None,
+        sample_weight: Any = None,
+    ) -> Self:
+        """Fit on ``X`` (rows in time order unless ``time`` says otherwise) and 0/1 ``y``.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Features: numeric, boolean, text or categorical columns; missing values allowed.
+        y : array-like
+            Two classes; the larger label (in sort order) is the positive class.
+        time : array-like, optional
+            Time of each row; the validation slice holds the latest times.
+        gap : scalar, optional
+            In ``time`` units: rows with ``time >= start of validation - gap`` are left out of
+            the early-stopping model (set it to the label horizon).
+        sample_weight : array-like, optional
+        """
+        self._check_params()
+        frame = _as_frame(X)
+        target = _check_target(y, len(frame))
+        classes = np.unique(target)
+        self.classes_ = classes
+        binary = (target == classes[1]).astype(np.int8)
+        weight = (
+            None
+            if sample_weight is None
+            else _check_sample_weight(sample_weight, np.empty(len(frame)))
+        )
+        times = None if time is None else np.asarray(time)
+        if times is not None and len(times) != len(frame):
+            raise ModelError(f"time: expected {len(frame)} values, got {len(times)}")
+
+        self.preprocessor_ = Preprocessor.learn(frame, int(self.max_categories))
+        self.feature_names_in_ = np.asarray(self.preprocessor_.names, dtype=object)
+        self.n_features_in_ = len(self.preprocessor_.names)
+        matrix = self.preprocessor_.transform(frame)
+        seed = (
+            int(self.random_state)
+            if self.random_state is not None
+            else int(np.random.default_rng().integers(0, 2**31 - 1))
+        )
+        params = self._lightgbm_params(seed)
+
+        train, val = _validation_split(len(frame), times, self.validation_fraction, gap)
+        usable = all(len(np.unique(binary[part])) == 2 for part in (train, val))
+        self.validation_scores_: dict[str, float] = {}
+        if usable:
+            w_train = None if weight is None else weight[train]
+            w_val = None if weight is None else weight[val]
+            first = lgb.train(
+                params,
+                self._dataset(matrix[train], binary[train], w_train, params),
+                num_boost_round=int(self.max_rounds),
+                valid_sets=[self._dataset(matrix[val], binary[val], w_val, params)],
+                callbacks=[lgb.early_stopping(int(self.early_stopping_rounds), verbose=False)],
+            )
+            rounds = max(1, first.best_iteration or first.current_iteration())
+            raw_val = np.asarray(
+                first.predict(matrix[val], raw_score=True, num_iteration=rounds), dtype=float
+            )
+            self.calibrator_, calibration_scores = choose_calibrator(
+                raw_val, binary[val], w_val, kind=self.calibration, random_state=seed % 2**31
+            )
+            p_val = self.calibrator_.transform(raw_val)
+            self.validation_scores_ = {
+                "roc_auc": float(roc_auc_score(binary[val], raw_val, sample_weight=w_val)),
+                "log_loss": float(log_loss(binary[val], p_val, sample_weight=w_val, labels=[0, 1])),
+                **{f"calibration_log_loss_{k}": v for k, v in calibration_scores.items()},
+            }
+            self.score_quantiles_ = np.quantile(p_val, np.arange(1, 100) / 100)
+            final_rounds = max(1, round(rounds * len(frame) / len(train))) if self.refit else rounds
+            booster = first
+        else:
+            # too few of one class to hold any out: a fixed number of trees, uncalibrated
+            self.calibrator_ = Calibrator.identity()
+            final_rounds, booster = min(_FALLBACK_ROUNDS, int(self.max_rounds)), None
+        if booster is None or self.refit:
+            booster = lgb.train(
+                params,
+                self._dataset(matrix, binary, weight, params),
+                num_boost_round=final_rounds,
+            )
+        else:
+            booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=final_rounds))
+        self.booster_ = booster
+        self.n_estimators_ = final_rounds
+        if not usable:
+            raw_all = np.asarray(booster.predict(matrix, raw_score=True), dtype=float)
+            p_all = self.calibrator_.transform(raw_all)
+            self.score_quantiles_ = np.quantile(p_all, np.arange(1, 100) / 100)
+        return self
+
+    # -- prediction ------------------------------------------------------------------------------
+
+    def _check_fitted(self) -> None:
+        try:
+            check_is_fitted(self, "booster_")
+        except Exception as exc:
+            raise NotFittedError(
+                "This LeadModel is not fitted yet: call fit(X, y) or LeadModel.load(path) first"
+            ) from exc
+
+    def _matrix(self, X: Any) -> np.ndarray:
+        self._check_fitted()
+        frame = _as_frame(X, list(self.feature_names_in_))
+        if not isinstance(X, pd.DataFrame) and frame.shape[1] != self.n_features_in_:
+            raise ModelError(
+                f"X has {frame.shape[1]} features, but LeadModel is expecting "
+                f"{self.n_features_in_} features as input"
+            )
+        return self.preprocessor_.transform(frame)
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Raw log-odds of the positive class (before calibration)."""
+        matrix = self._matrix(X)
+        return np.asarray(self.booster_.predict(matrix, raw_score=True), dtype=float)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Calibrated probabilities, one column per class in ``classes_`` order."""
+        raw = self.decision_function(X)
+        p = self.calibrator_.transform(raw)
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The more likely class of each row."""
+        positive = self.predict_proba(X)[:, 1] >= 0.5
+        return np.asarray(self.classes_[positive.astype(int)])
+
+    @property
+    def feature_importances_(self) -> np.ndarray:
+        """Total gain of each feature over the booster's splits."""
+        self._check_fitted()
+        return np.asarray(self.booster_.feature_importance("gain"), dtype=float)
+
+    # -- persistence -----------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything but the booster, as JSON-ready values."""
+        self._check_fitted()
+        return {
+            "format_version": FORMAT_VERSION,
+            "params": self.get_params(),
+            "classes": self.classes_.tolist(),
+            "preprocessor": self.preprocessor_.to_dict(),
+            "calibrator": self.calibrator_.to_dict(),
+            "validation_scores": self.validation_scores_,
+            "score_quantiles": self.score_quantiles_.tolist(),
+            "n_estimators": self.n_estimators_,
+        }
+
+    def save(self, path: str | Path) -> Path:
+        """Write ``booster.txt`` (LightGBM text) and ``leadmodel.json`` into folder ``path``."""
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        with atomic_path(folder / _BOOSTER_FILE) as tmp:
+            self.booster_.save_model(str(tmp))
+        with atomic_path(folder / _MODEL_FILE) as tmp:
+            tmp.write_text(json.dumps(self.to_dict(), indent=2))
+        return folder
+
+    @classmethod
+    def load(cls, path: str | Path) -> LeadModel:
+        """Load a model written by :meth:`save`. Reads text and JSON only; nothing is unpickled."""
+        folder = Path(path)
+        if not (folder / _MODEL_FILE).exists() or not (folder / _BOOSTER_FILE).exists():
+            raise DataNotFoundError(f"{folder}: no {_MODEL_FILE} and {_BOOSTER_FILE} here")
+        try:
+            values = json.loads((folder / _MODEL_FILE).read_text())
+            booster = lgb.Booster(model_file=os.fspath(folder / _BOOSTER_FILE))
+        except (ValueError, lgb.basic.LightGBMError) as exc:
+            raise ModelError(f"{folder}: unreadable model files: {exc}") from exc
+        if values.get("format_version") != FORMAT_VERSION:
+            raise ModelError(
+                f"{folder}: model format {values.get('format_version')!r}, expected "
+                f"{FORMAT_VERSION}; retrain with this version of leadscore"
+            )
+        return cls.from_parts(values, booster)
+
+    @classmethod
+    def from_parts(cls, values: dict[str, Any], booster: lgb.Booster) -> LeadModel:
+        model = cls(**values["params"])
+        model.classes_ = np.asarray(values["classes"])
+        model.preprocessor_ = Preprocessor.from_dict(values["preprocessor"])
+        model.feature_names_in_ = np.asarray(model.preprocessor_.names, dtype=object)
+        model.n_features_in_ = len(model.preprocessor_.names)
+        model.calibrator_ = Calibrator.from_dict(values["calibrator"])
+        model.validation_scores_ = dict(values["validation_scores"])
+        model.score_quantiles_ = np.asarray(values["score_quantiles"], dtype=float)
+        model.n_estimators_ = int(values["n_estimators"])
+        model.booster_ = booster
+        return model

@@ -1,0 +1,87 @@
+"""Plots for data scientists: calibration, lift and feature importance.
+
+Every function draws on a new matplotlib figure and returns it; :func:`save` writes it as PNG.
+They use the non-interactive Agg backend, so they work in batch jobs without a display.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from leadscore._io import atomic_path  # noqa: E402
+from leadscore.evaluate import lift_table, reliability_curve  # noqa: E402
+
+__all__ = ["calibration_plot", "importance_plot", "lift_plot", "save"]
+
+_COLOURS = {"leadscore": "#1f6feb", "logistic": "#8250df", "points": "#9a6700"}
+
+
+def calibration_plot(y: Any, predictions: dict[str, Any], *, title: str = "") -> Figure:
+    """Reliability curves (ten equal-count bins) of one or more models on the same rows.
+
+    Examples
+    --------
+    >>> fig = calibration_plot([0, 1, 0, 1], {"leadscore": [0.2, 0.7, 0.3, 0.9]})
+    >>> fig.axes[0].get_xlabel()
+    'mean predicted probability'
+    """
+    fig, ax = plt.subplots(figsize=(5, 5))
+    top = 0.0
+    for name, p in predictions.items():
+        curve = reliability_curve(y, p)
+        ax.plot(curve["mean_predicted"], curve["observed"], "o-", label=name,
+                color=_COLOURS.get(name))  # fmt: skip
+        top = max(top, float(curve["mean_predicted"].max()), float(curve["observed"].max()))
+    limit = min(1.0, top * 1.05) or 1.0
+    ax.plot([0, limit], [0, limit], ":", color="grey", label="perfect")
+    ax.set(xlim=(0, limit), ylim=(0, limit), xlabel="mean predicted probability",
+           ylabel="observed rate", title=title or "Calibration")  # fmt: skip
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def lift_plot(y: Any, predictions: dict[str, Any], *, title: str = "") -> Figure:
+    """Lift by decile of score (decile 1 holds the top 10% of scores)."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    width = 0.8 / max(len(predictions), 1)
+    for i, (name, p) in enumerate(predictions.items()):
+        table = lift_table(y, p)
+        ax.bar(table["decile"] + (i - (len(predictions) - 1) / 2) * width, table["lift"],
+               width=width, label=name, color=_COLOURS.get(name))  # fmt: skip
+    ax.axhline(1.0, color="grey", linestyle=":")
+    ax.set(xlabel="decile of score (1 = highest)", ylabel="lift over the base rate",
+           title=title or "Lift by decile", xticks=range(1, 11))  # fmt: skip
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def importance_plot(names: list[str], importance: Any, *, top: int = 25, title: str = "") -> Figure:
+    """Horizontal bars of the ``top`` most important features."""
+    series = pd.Series(np.asarray(importance, dtype=float), index=names).sort_values()
+    series = series.iloc[-top:]
+    fig, ax = plt.subplots(figsize=(7, 0.28 * len(series) + 1.2))
+    ax.barh(series.index, series.to_numpy(), color="#1f6feb")
+    ax.set(xlabel="total gain", title=title or "Feature importance")
+    fig.tight_layout()
+    return fig
+
+
+def save(fig: Figure, path: str | Path, *, dpi: int = 110) -> Path:
+    """Write ``fig`` as PNG atomically and close it."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=dpi)
+    plt.close(fig)
+    return path

@@ -1,0 +1,313 @@
+"""LeadScorer: one LeadModel per funnel target, the scores table, evaluation and persistence.
+
+Kept apart from :mod:`leadscore.model`, which holds the single-target estimator, so that each
+file has one job: this one knows about training tables, targets, grades and the scores table.
+
+Scores and grades (DESIGN section 6). For each target the validation slice of its model gives
+the distribution of calibrated probabilities on recent, unseen contacts; ``score`` (1-99) is the
+percentile of a contact's probability in that distribution, and the grade follows the score:
+**A** the top 10% (score 90+), **B** the next 20% (70-89), **C** the next 30% (40-69), **D** the
+rest. A contact already at sql or opportunity has reached *prospect*: its ``p_prospect`` is 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+
+from leadscore._io import atomic_path
+from leadscore.config import Config
+from leadscore.data import CRMData
+from leadscore.domain import TARGET_STAGES, TARGETS
+from leadscore.errors import DataNotFoundError, ModelError, NotFittedError
+from leadscore.evaluate import LogisticBaseline, PointsBaseline, binary_metrics, evaluation_frame
+from leadscore.features import build_features, feature_columns
+from leadscore.labels import US_PER_DAY, times_us, to_utc
+from leadscore.model import LeadModel
+
+__all__ = ["GRADES", "LeadScorer"]
+
+FORMAT_VERSION = 1
+_SCORER_FILE = "scorer.json"
+#: Lowest score of each grade; scores are percentiles of the validation population.
+GRADES: dict[str, int] = {"A": 90, "B": 70, "C": 40, "D": 1}
+#: Rows a baseline is fitted on at most (a random sample beyond that).
+BASELINE_MAX_ROWS = 200_000
+
+
+def scores_from_quantiles(p: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
+    """Percentile (1-99) of each probability among validation probabilities.
+
+    Examples
+    --------
+    >>> scores_from_quantiles(np.array([0.0, 0.5, 1.0]), np.linspace(0.01, 0.99, 99))
+    array([ 1, 50, 99])
+    """
+    below = np.searchsorted(np.asarray(quantiles), p, side="left")
+    return np.clip(below + 1, 1, 99).astype(np.int64)
+
+
+def grades_from_scores(scores: np.ndarray) -> np.ndarray:
+    """Grade A-D of each score (see :data:`GRADES`)."""
+    grades = np.full(len(scores), "D", dtype=object)
+    for grade in ("C", "B", "A"):
+        grades[scores >= GRADES[grade]] = grade
+    return grades
+
+
+class LeadScorer:
+    """Scores contacts on the funnel: one calibrated :class:`LeadModel` per target.
+
+    Parameters
+    ----------
+    config : Config, optional
+        Feature and label settings; used again to build features at scoring time.
+    model_params : mapping, optional
+        Parameters for every :class:`LeadModel` (``random_state`` defaults to the scorer's).
+    random_state : int or None
+        Seed for the models and the baselines' samples.
+
+    Examples
+    --------
+    >>> import leadscore as ls
+    >>> crm = ls.make_crm(1500, seed=0)
+    >>> table = ls.build_training_table(crm, pd.date_range("2024-07-01", periods=12, freq="MS"))
+    >>> scorer = ls.LeadScorer(random_state=0).fit(table)
+    >>> list(scorer.predict_proba(table.head(3)).columns)
+    ['p_prospect', 'p_customer']
+    """
+
+    def __init__(
+        self,
+        *,
+        config: Config | None = None,
+        model_params: Mapping[str, Any] | None = None,
+        random_state: int | None = 0,
+    ) -> None:
+        self.config = config or Config()
+        self.model_params = dict(model_params or {})
+        self.random_state = random_state
+
+    # -- fitting ---------------------------------------------------------------------------------
+
+    def fit(self, table: pd.DataFrame) -> Self:
+        """Fit one model per target on the rows where that target's label is present.
+
+        The validation slice of each model is its latest cutoffs, with training labels whose
+        horizon reaches into them left out of early stopping (see :class:`LeadModel`).
+        """
+        missing = [c for c in ("cutoff", *(f"y_{t}" for t in TARGETS)) if c not in table]
+        if missing:
+            raise ModelError(
+                f"table: missing column(s) {missing}; build it with build_training_table"
+            )
+        self.feature_names_ = feature_columns(table)
+        horizons = self.config.labels.horizons
+        self.models_: dict[str, LeadModel] = {}
+        self.baselines_: dict[str, dict[str, Any]] = {}
+        self.label_counts_: dict[str, dict[str, int]] = {}
+        rng = np.random.default_rng(self.random_state)
+        for target in TARGETS:
+            label = table[f"y_{target}"]
+            rows = label.notna().to_numpy()
+            y = label[rows].astype("int64").to_numpy()
+            if len(np.unique(y)) < 2:
+                raise ModelError(
+                    f"table.y_{target}: needs both outcomes to learn from, got "
+                    f"{len(y)} labelled rows with {int(y.sum())} positives"
+                )
+            X = table.loc[rows, self.feature_names_]
+            params = {"random_state": self.random_state} | self.model_params
+            model = LeadModel(**params).fit(
+                X,
+                y,
+                time=times_us(table.loc[rows, "cutoff"]),
+                gap=horizons[target] * US_PER_DAY,
+            )
+            self.models_[target] = model
+            sample = (
+                np.sort(rng.choice(len(y), BASELINE_MAX_ROWS, replace=False))
+                if len(y) > BASELINE_MAX_ROWS
+                else np.arange(len(y))
+            )
+            self.baselines_[target] = {
+                "points": PointsBaseline().fit(X.iloc[sample], y[sample]),
+                "logistic": LogisticBaseline().fit(X.iloc[sample], y[sample]),
+            }
+            self.label_counts_[target] = {"rows": len(y), "positives": int(y.sum())}
+        cutoffs = table["cutoff"]
+        self.trained_cutoffs_ = (cutoffs.min().isoformat(), cutoffs.max().isoformat())
+        self.version_ = self._fingerprint()
+        return self
+
+    def _fingerprint(self) -> str:
+        digest = hashlib.sha1()
+        for target, model in self.models_.items():
+            digest.update(target.encode())
+            digest.update(model.booster_.model_to_string().encode())
+            digest.update(json.dumps(model.to_dict(), sort_keys=True).encode())
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
+        return f"{stamp}-{digest.hexdigest()[:8]}"
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "models_"):
+            raise NotFittedError(
+                "This LeadScorer is not fitted yet: call fit(table) or LeadScorer.load(path)"
+            )
+
+    # -- prediction ------------------------------------------------------------------------------
+
+    def _features(self, X: pd.DataFrame) -> pd.DataFrame:
+        missing = [c for c in self.feature_names_ if c not in X]
+        if missing:
+            raise ModelError(
+                f"features: {len(missing)} column(s) the scorer was trained on are missing, "
+                f"e.g. {missing[:5]}; build them with build_features and the same configuration"
+            )
+        return X[self.feature_names_]
+
+    def _already_prospect(self, X: pd.DataFrame) -> np.ndarray:
+        if "stage" not in X:
+            return np.zeros(len(X), dtype=bool)
+        reached = [s for s in TARGET_STAGES["prospect"] if s != "customer"]
+        return np.asarray(X["stage"].astype("str").isin(reached).to_numpy(), dtype=bool)
+
+    def predict_proba(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Calibrated ``p_prospect`` and ``p_customer`` for each row of a feature table.
+
+        Rows already at sql or opportunity get ``p_prospect = 1``: they have reached it.
+        """
+        self._check_fitted()
+        features = self._features(X)
+        out = pd.DataFrame(index=X.index)
+        for target in TARGETS:
+            out[f"p_{target}"] = self.models_[target].predict_proba(features)[:, 1]
+        out.loc[self._already_prospect(X), "p_prospect"] = 1.0
+        return out
+
+    def scores(self, X: pd.DataFrame, as_of: object | None = None) -> pd.DataFrame:
+        """The scores table (DESIGN section 6) of a feature table from :func:`build_features`."""
+        proba = self.predict_proba(X)
+        out = pd.DataFrame(
+            {
+                "contact_id": X["contact_id"].to_numpy() if "contact_id" in X else X.index,
+                "account_id": X["account_id"].to_numpy() if "account_id" in X else None,
+            }
+        )
+        out["as_of"] = pd.Series(
+            pd.NaT if as_of is None else to_utc(as_of), index=out.index, dtype="datetime64[us, UTC]"
+        )
+        for target in TARGETS:
+            out[f"p_{target}"] = proba[f"p_{target}"].to_numpy()
+        for target, prefix in (("customer", ""), ("prospect", "prospect_")):
+            p = out[f"p_{target}"].to_numpy()
+            score = scores_from_quantiles(p, self.models_[target].score_quantiles_)
+            if target == "prospect":
+                score[self._already_prospect(X)] = 99
+            out[f"{prefix}score"] = score
+            out[f"{prefix}grade"] = grades_from_scores(score)
+        out["model_version"] = self.version_
+        return out
+
+    def score(
+        self, crm: CRMData, as_of: object, *, features: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
+        """Score every contact eligible at ``as_of``: the scores table of DESIGN section 6."""
+        self._check_fitted()
+        X = build_features(crm, as_of, config=self.config) if features is None else features
+        return self.scores(X, as_of)
+
+    # -- evaluation ------------------------------------------------------------------------------
+
+    def evaluate(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Metrics per target for leadscore and both baselines, on the same labelled rows.
+
+        Returns a tidy DataFrame: ``target``, ``model`` (``leadscore``, ``logistic``,
+        ``points``), ``metric``, ``value``. Evaluate on rows the scorer did not train on, for
+        example the test part of :func:`leadscore.evaluate.time_split`.
+        """
+        self._check_fitted()
+        rows: list[tuple[str, str, dict[str, float]]] = []
+        for target in TARGETS:
+            label = table[f"y_{target}"]
+            present = label.notna().to_numpy()
+            if not present.any():
+                continue
+            y = label[present].astype("int64").to_numpy()
+            X = self._features(table.loc[present])
+            predictions = {
+                "leadscore": self.models_[target].predict_proba(X)[:, 1],
+                "logistic": self.baselines_[target]["logistic"].predict_proba(X),
+                "points": self.baselines_[target]["points"].predict_proba(X),
+            }
+            for name, p in predictions.items():
+                rows.append((target, name, binary_metrics(y, p)))
+        if not rows:
+            raise ModelError("table: no labelled rows to evaluate on")
+        return evaluation_frame(rows)
+
+    # -- persistence -----------------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> Path:
+        """Write the scorer to folder ``path``: a LightGBM text model and JSON per target, and
+        ``scorer.json``. Nothing is pickled."""
+        self._check_fitted()
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        for target, model in self.models_.items():
+            model.save(folder / target)
+        values = {
+            "format_version": FORMAT_VERSION,
+            "version": self.version_,
+            "config": self.config.to_dict(),
+            "model_params": self.model_params,
+            "random_state": self.random_state,
+            "feature_names": self.feature_names_,
+            "trained_cutoffs": list(self.trained_cutoffs_),
+            "label_counts": self.label_counts_,
+            "baselines": {
+                t: {name: b.to_dict() for name, b in baselines.items()}
+                for t, baselines in self.baselines_.items()
+            },
+        }
+        with atomic_path(folder / _SCORER_FILE) as tmp:
+            tmp.write_text(json.dumps(values, indent=2))
+        return folder
+
+    @classmethod
+    def load(cls, path: str | Path) -> LeadScorer:
+        """Load a scorer written by :meth:`save` (text and JSON only; nothing is unpickled)."""
+        folder = Path(path)
+        if not (folder / _SCORER_FILE).exists():
+            raise DataNotFoundError(f"{folder}: no saved scorer here ({_SCORER_FILE} missing)")
+        values = json.loads((folder / _SCORER_FILE).read_text())
+        if values.get("format_version") != FORMAT_VERSION:
+            raise ModelError(
+                f"{folder}: scorer format {values.get('format_version')!r}, expected "
+                f"{FORMAT_VERSION}; retrain with this version of leadscore"
+            )
+        scorer = cls(
+            config=Config.from_dict(values["config"]),
+            model_params=values["model_params"],
+            random_state=values["random_state"],
+        )
+        scorer.models_ = {t: LeadModel.load(folder / t) for t in TARGETS}
+        scorer.feature_names_ = list(values["feature_names"])
+        scorer.trained_cutoffs_ = tuple(values["trained_cutoffs"])
+        scorer.label_counts_ = values["label_counts"]
+        scorer.baselines_ = {
+            t: {
+                "points": PointsBaseline.from_dict(b["points"]),
+                "logistic": LogisticBaseline.from_dict(b["logistic"]),
+            }
+            for t, b in values["baselines"].items()
+        }
+        scorer.version_ = values["version"]
+        return scorer

@@ -1,0 +1,198 @@
+"""LeadModel: scikit-learn compatibility, calibration, categories, persistence, time splits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from leadscore.errors import DataNotFoundError, ModelError, NotFittedError
+from leadscore.model import LeadModel, _validation_split
+
+#: Checks of scikit-learn's suite that do not apply, and why.
+SKIPPED_CHECKS = {
+    "check_classifiers_classes": (
+        "decision_function returns raw log-odds, on which explanations are additive, while "
+        "predict thresholds calibrated probabilities at 0.5; calibration moves that threshold, "
+        "so the signs of the two need not agree"
+    ),
+}
+
+
+@parametrize_with_checks(
+    [LeadModel(random_state=0, n_jobs=1)], expected_failed_checks=lambda _: SKIPPED_CHECKS
+)
+def test_scikit_learn_checks(estimator: Any, check: Any) -> None:
+    check(estimator)
+
+
+def _true_logit(X: pd.DataFrame) -> np.ndarray:
+    visits = X["visits"].fillna(1.0).to_numpy()
+    return np.asarray(
+        -2 + 0.4 * visits + 1.2 * (X["industry"] == "software").to_numpy() + X["vip"].to_numpy()
+    )
+
+
+def _leads(n: int = 3000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    industry = rng.choice(["software", "retail", "finance", "public"], n, p=[0.4, 0.3, 0.2, 0.1])
+    visits = rng.poisson(3, n).astype(float)
+    visits[rng.random(n) < 0.1] = np.nan
+    vip = rng.random(n) < 0.2
+    logit = -2 + 0.4 * np.nan_to_num(visits, nan=1.0) + 1.2 * (industry == "software") + vip
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    X = pd.DataFrame(
+        {
+            "industry": pd.Series(industry, dtype="str"),
+            "segment": pd.Categorical(rng.choice(["smb", "ent"], n)),
+            "visits": visits,
+            "vip": vip,
+        }
+    )
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[LeadModel, pd.DataFrame, np.ndarray]:
+    X, y = _leads()
+    return LeadModel(random_state=0).fit(X, y), X, y
+
+
+def test_learns_and_calibrates(fitted: tuple[LeadModel, pd.DataFrame, np.ndarray]) -> None:
+    model, _, _ = fitted
+    X, y = _leads(seed=1)
+    p = model.predict_proba(X)[:, 1]
+    best = roc_auc_score(y, _true_logit(X))  # what knowing the true model would give
+    assert roc_auc_score(y, p) > best - 0.02
+    assert abs(p.mean() - y.mean()) < 0.03
+    assert model.calibrator_.kind in ("platt", "isotonic")
+    assert set(model.validation_scores_) >= {"roc_auc", "log_loss"}
+    assert len(model.score_quantiles_) == 99
+    assert np.all(np.diff(model.score_quantiles_) >= 0)
+
+
+def test_calibration_keeps_the_raw_order(fitted: tuple[LeadModel, pd.DataFrame, np.ndarray]) -> None:
+    model, X, _ = fitted
+    raw = model.decision_function(X)
+    p = model.predict_proba(X)[:, 1]
+    order = np.argsort(raw, kind="stable")
+    assert np.all(np.diff(p[order]) >= 0)
+    assert np.all(np.diff(p[order])[np.diff(raw[order]) > 0] > 0)
+
+
+def test_raw_scores_are_the_booster_log_odds(
+    fitted: tuple[LeadModel, pd.DataFrame, np.ndarray],
+) -> None:
+    model, X, _ = fitted
+    matrix = model.preprocessor_.transform(X)
+    np.testing.assert_allclose(
+        model.decision_function(X), model.booster_.predict(matrix, raw_score=True)
+    )
+
+
+def test_unseen_and_missing_categories(fitted: tuple[LeadModel, pd.DataFrame, np.ndarray]) -> None:
+    model, X, _ = fitted
+    new = X.head(4).assign(industry=["aerospace", None, "software", "retail"])
+    p = model.predict_proba(new)[:, 1]
+    assert np.all((p > 0) & (p < 1))
+    # an unseen category is coded like the rare ones, a missing one as missing
+    codes = model.preprocessor_.transform(new)[:, list(model.feature_names_in_).index("industry")]
+    assert codes[0] == len(model.preprocessor_.columns[0].categories)
+    assert np.isnan(codes[1])
+
+
+def test_column_order_and_extra_columns(fitted: tuple[LeadModel, pd.DataFrame, np.ndarray]) -> None:
+    model, X, _ = fitted
+    shuffled = X[X.columns[::-1]].assign(contact_id="c")
+    np.testing.assert_array_equal(model.predict_proba(shuffled), model.predict_proba(X))
+    with pytest.raises(ModelError, match="1 feature column.*missing, e.g. 'visits'"):
+        model.predict_proba(X.drop(columns="visits"))
+    with pytest.raises(ModelError, match=r"X.visits: expected numbers"):
+        model.predict_proba(X.assign(visits="many"))
+
+
+def test_deterministic() -> None:
+    X, y = _leads(1500)
+    first = LeadModel(random_state=3).fit(X, y).predict_proba(X)
+    second = LeadModel(random_state=3).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+
+
+def test_save_and_load_identical(
+    tmp_path: Path, fitted: tuple[LeadModel, pd.DataFrame, np.ndarray]
+) -> None:
+    model, X, _ = fitted
+    model.save(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["booster.txt", "leadmodel.json"]
+    json.loads((tmp_path / "leadmodel.json").read_text())  # plain JSON
+    loaded = LeadModel.load(tmp_path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    np.testing.assert_array_equal(loaded.decision_function(X), model.decision_function(X))
+    assert loaded.get_params() == model.get_params()
+
+
+def test_load_errors(tmp_path: Path, fitted: tuple[LeadModel, pd.DataFrame, np.ndarray]) -> None:
+    with pytest.raises(DataNotFoundError, match="no leadmodel.json"):
+        LeadModel.load(tmp_path)
+    fitted[0].save(tmp_path)
+    (tmp_path / "booster.txt").write_text("garbage")
+    with pytest.raises(ModelError, match="unreadable model files"):
+        LeadModel.load(tmp_path)
+
+
+def test_not_fitted() -> None:
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        LeadModel().predict_proba(pd.DataFrame({"a": [1.0]}))
+
+
+def test_time_split_holds_out_the_latest_rows() -> None:
+    time = np.array([5, 1, 4, 2, 3, 5, 1, 2, 3, 4])
+    train, val = _validation_split(10, time, 0.2, None)
+    assert set(time[val]) == {5}
+    assert set(time[train]) == {1, 2, 3, 4}
+    purged_train, _ = _validation_split(1000, np.repeat(np.arange(10), 100), 0.2, 2)
+    assert np.repeat(np.arange(10), 100)[purged_train].max() == 5
+    train, val = _validation_split(10, None, 0.3, None)
+    assert val.tolist() == [7, 8, 9]
+
+
+def test_time_changes_the_validation_rows() -> None:
+    X, y = _leads(2000)
+    time = np.arange(len(y))[::-1]  # the first rows are the latest
+    by_order = LeadModel(random_state=0).fit(X, y)
+    by_time = LeadModel(random_state=0).fit(X, y, time=time)
+    assert by_order.validation_scores_ != by_time.validation_scores_
+
+
+def test_too_few_positives_fall_back_to_a_plain_model() -> None:
+    X, y = _leads(400)
+    y = np.zeros_like(y)
+    y[:3] = 1  # all positives in the training part: none to validate on
+    model = LeadModel(random_state=0).fit(X, y)
+    assert model.calibrator_.kind == "identity"
+    assert model.predict_proba(X).shape == (400, 2)
+
+
+@pytest.mark.parametrize(
+    ("y", "message"),
+    [
+        (np.zeros(50), "got one class"),
+        (np.arange(50) % 3, "Only binary classification is supported"),
+        (np.linspace(0, 1, 50), "Unknown label type"),
+    ],
+)
+def test_bad_targets(y: np.ndarray, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        LeadModel().fit(pd.DataFrame({"a": np.arange(50.0)}), y)
+
+
+def test_datetime_columns_are_refused() -> None:
+    X = pd.DataFrame({"when": pd.date_range("2025-01-01", periods=50)})
+    with pytest.raises(ModelError, match="X.when: datetime64"):
+        LeadModel().fit(X, np.arange(50) % 2)

@@ -1,0 +1,120 @@
+"""LeadScorer: both targets, the scores table, grades, evaluation, persistence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import leadscore as ls
+from leadscore.errors import DataNotFoundError, ModelError, NotFittedError
+from leadscore.evaluate import time_split
+from leadscore.scorer import GRADES, grades_from_scores, scores_from_quantiles
+
+AS_OF = "2025-10-01"
+
+
+@pytest.fixture(scope="module")
+def crm() -> ls.CRMData:
+    return ls.make_crm(3000, seed=4)
+
+
+@pytest.fixture(scope="module")
+def split(crm: ls.CRMData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    table = ls.build_training_table(crm, pd.date_range("2024-04-01", "2025-09-01", freq="MS"))
+    return time_split(table, horizons={"prospect": 90, "customer": 180}, test_start="2025-04-01")
+
+
+@pytest.fixture(scope="module")
+def scorer(split: tuple[pd.DataFrame, pd.DataFrame]) -> ls.LeadScorer:
+    return ls.LeadScorer(random_state=0).fit(split[0])
+
+
+def test_predict_proba(scorer: ls.LeadScorer, split: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    test = split[1]
+    proba = scorer.predict_proba(test)
+    assert list(proba.columns) == ["p_prospect", "p_customer"]
+    assert proba.index.equals(test.index)
+    assert ((proba > 0) & (proba <= 1)).all().all()
+    prospects = test["stage"].isin(["sql", "opportunity"]).to_numpy()
+    assert prospects.any()
+    assert (proba.loc[prospects, "p_prospect"] == 1.0).all()
+    assert (proba.loc[~prospects, "p_prospect"] < 1.0).all()
+
+
+def test_scores_table(scorer: ls.LeadScorer, crm: ls.CRMData) -> None:
+    scores = scorer.score(crm, AS_OF)
+    features = ls.build_features(crm, AS_OF)
+    assert len(scores) == len(features)
+    assert scores["contact_id"].tolist() == features["contact_id"].tolist()
+    assert list(scores.columns) == [
+        "contact_id", "account_id", "as_of", "p_prospect", "p_customer", "score", "grade",
+        "prospect_score", "prospect_grade", "model_version",
+    ]  # fmt: skip
+    assert (scores["as_of"] == pd.Timestamp(AS_OF, tz="UTC")).all()
+    for prefix in ("", "prospect_"):
+        score = scores[f"{prefix}score"]
+        assert score.between(1, 99).all()
+        assert (scores[f"{prefix}grade"] == grades_from_scores(score.to_numpy())).all()
+        assert set(scores[f"{prefix}grade"]) <= set(GRADES)
+    # scores rank like probabilities
+    ordered = scores.sort_values("p_customer")
+    assert ordered["score"].is_monotonic_increasing
+    assert (scores["model_version"] == scorer.version_).all()
+    pd.testing.assert_frame_equal(scorer.scores(features, AS_OF), scores)
+
+
+def test_grades_split_the_validation_population() -> None:
+    quantiles = np.quantile(np.random.default_rng(0).beta(1, 20, 5000), np.arange(1, 100) / 100)
+    population = np.random.default_rng(1).beta(1, 20, 20_000)
+    grades = pd.Series(grades_from_scores(scores_from_quantiles(population, quantiles)))
+    shares = grades.value_counts(normalize=True)
+    assert shares["A"] == pytest.approx(0.11, abs=0.02)
+    assert shares["B"] == pytest.approx(0.20, abs=0.02)
+    assert shares["C"] == pytest.approx(0.30, abs=0.02)
+
+
+def test_evaluate_is_tidy(scorer: ls.LeadScorer, split: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    evaluation = scorer.evaluate(split[1])
+    assert list(evaluation.columns) == ["target", "model", "metric", "value"]
+    assert set(evaluation["target"]) == {"prospect", "customer"}
+    assert set(evaluation["model"]) == {"leadscore", "logistic", "points"}
+    wide = evaluation.pivot_table(index="metric", columns=["target", "model"], values="value")
+    for metric in ("roc_auc", "pr_auc", "brier", "log_loss", "ece", "precision_at_5pct",
+                   "lift_decile_1", "gain_decile_10"):  # fmt: skip
+        assert metric in wide.index
+    # every model is scored on the same rows
+    rows = wide.loc["rows"]
+    assert rows["prospect"].nunique() == 1
+    assert rows["customer"].nunique() == 1
+    assert (wide.loc["roc_auc"]["prospect"]["leadscore"]) > 0.8
+
+
+def test_save_and_load_give_identical_scores(
+    tmp_path: Path, scorer: ls.LeadScorer, crm: ls.CRMData, split: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    scorer.save(tmp_path)
+    files = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert files == [
+        "customer/booster.txt", "customer/leadmodel.json",
+        "prospect/booster.txt", "prospect/leadmodel.json", "scorer.json",
+    ]  # fmt: skip
+    loaded = ls.LeadScorer.load(tmp_path)
+    pd.testing.assert_frame_equal(loaded.score(crm, AS_OF), scorer.score(crm, AS_OF))
+    pd.testing.assert_frame_equal(loaded.evaluate(split[1]), scorer.evaluate(split[1]))
+    assert loaded.config == scorer.config
+
+
+def test_errors(tmp_path: Path, scorer: ls.LeadScorer, split: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    with pytest.raises(DataNotFoundError, match="no saved scorer"):
+        ls.LeadScorer.load(tmp_path)
+    with pytest.raises(NotFittedError):
+        ls.LeadScorer().predict_proba(split[1])
+    with pytest.raises(ModelError, match="missing column"):
+        ls.LeadScorer().fit(split[0].drop(columns="y_customer"))
+    with pytest.raises(ModelError, match=r"y_customer: needs both outcomes"):
+        ls.LeadScorer().fit(split[0].assign(y_customer=pd.array([0] * len(split[0]), "Int8")))
+    with pytest.raises(ModelError, match="column.*the scorer was trained on are missing"):
+        scorer.predict_proba(split[1].drop(columns=["industry"]))
