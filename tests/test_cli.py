@@ -94,3 +94,34 @@ def test_missing_data_folder(runner: CliRunner, tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 2
     assert "no such data folder" in result.stderr
+
+
+def test_train_then_evaluate(runner: CliRunner, tmp_path: Path) -> None:
+    ls.make_crm(1500, seed=3).write(tmp_path / "crm")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    result = runner.invoke(
+        cli, ["train", "--data", str(tmp_path / "crm"), "--out", str(tmp_path / "model"),
+              "--tracking-uri", uri],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "roc_auc" in result.stdout
+    assert "logistic" in result.stdout
+    assert "is the first champion" in result.stdout
+    assert (tmp_path / "model" / "scorer.json").exists()
+    for model in (str(tmp_path / "model"), "models:/leadscore@champion"):
+        evaluated = runner.invoke(
+            cli, ["evaluate", "--model", model, "--data", str(tmp_path / "crm"),
+                  "--tracking-uri", uri],
+        )  # fmt: skip
+        assert evaluated.exit_code == 0, evaluated.output
+        assert "pr_auc" in evaluated.stdout
+
+
+def test_evaluate_unknown_model(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        cli, ["evaluate", "--model", str(tmp_path / "none"), "--data", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ")
+    assert "no saved scorer" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

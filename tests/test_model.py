@@ -77,7 +77,9 @@ def test_learns_and_calibrates(fitted: tuple[LeadModel, pd.DataFrame, np.ndarray
     assert np.all(np.diff(model.score_quantiles_) >= 0)
 
 
-def test_calibration_keeps_the_raw_order(fitted: tuple[LeadModel, pd.DataFrame, np.ndarray]) -> None:
+def test_calibration_keeps_the_raw_order(
+    fitted: tuple[LeadModel, pd.DataFrame, np.ndarray],
+) -> None:
     model, X, _ = fitted
     raw = model.decision_function(X)
     p = model.predict_proba(X)[:, 1]
@@ -111,7 +113,7 @@ def test_column_order_and_extra_columns(fitted: tuple[LeadModel, pd.DataFrame, n
     model, X, _ = fitted
     shuffled = X[X.columns[::-1]].assign(contact_id="c")
     np.testing.assert_array_equal(model.predict_proba(shuffled), model.predict_proba(X))
-    with pytest.raises(ModelError, match="1 feature column.*missing, e.g. 'visits'"):
+    with pytest.raises(ModelError, match=r"1 feature column.*missing, e.g. 'visits'"):
         model.predict_proba(X.drop(columns="visits"))
     with pytest.raises(ModelError, match=r"X.visits: expected numbers"):
         model.predict_proba(X.assign(visits="many"))
@@ -138,11 +140,11 @@ def test_save_and_load_identical(
 
 
 def test_load_errors(tmp_path: Path, fitted: tuple[LeadModel, pd.DataFrame, np.ndarray]) -> None:
-    with pytest.raises(DataNotFoundError, match="no leadmodel.json"):
+    with pytest.raises(DataNotFoundError, match=r"no leadmodel\.json"):
         LeadModel.load(tmp_path)
     fitted[0].save(tmp_path)
     (tmp_path / "booster.txt").write_text("garbage")
-    with pytest.raises(ModelError, match="unreadable model files"):
+    with pytest.raises(ModelError, match=r"unreadable model files"):
         LeadModel.load(tmp_path)
 
 
@@ -194,5 +196,5 @@ def test_bad_targets(y: np.ndarray, message: str) -> None:
 
 def test_datetime_columns_are_refused() -> None:
     X = pd.DataFrame({"when": pd.date_range("2025-01-01", periods=50)})
-    with pytest.raises(ModelError, match="X.when: datetime64"):
+    with pytest.raises(ModelError, match=r"X\.when: datetime64"):
         LeadModel().fit(X, np.arange(50) % 2)

@@ -24,8 +24,8 @@ __all__ = ["cli", "main"]
 EXIT_ERROR = 2
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _show_warning(

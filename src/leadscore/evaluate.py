@@ -43,6 +43,7 @@ __all__ = [
     "binary_metrics",
     "expected_calibration_error",
     "lift_table",
+    "population_stability_index",
     "reliability_curve",
     "time_split",
 ]
@@ -149,6 +150,40 @@ def binary_metrics(
         metrics[f"lift_decile_{decile}"] = float(ratio)
         metrics[f"gain_decile_{decile}"] = float(gain)
     return metrics
+
+
+def population_stability_index(expected: Any, actual: Any, bins: int = 10) -> float:
+    """How far the distribution of ``actual`` moved from ``expected`` (PSI).
+
+    Numbers are binned at the deciles of ``expected`` (missing values in a bin of their own);
+    text and categories compare value shares. Rules of thumb: below 0.1 stable, 0.1-0.25 a
+    shift worth a look, above 0.25 a major shift.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> population_stability_index(rng.normal(size=5000), rng.normal(size=5000)) < 0.02
+    True
+    >>> population_stability_index(rng.normal(size=5000), rng.normal(3, 1, size=5000)) > 1
+    True
+    """
+    old, new = pd.Series(expected), pd.Series(actual)
+    if pd.api.types.is_numeric_dtype(old) and pd.api.types.is_numeric_dtype(new):
+        edges = np.unique(np.nanquantile(old.astype(float), np.linspace(0, 1, bins + 1)[1:-1]))
+
+        def shares(values: pd.Series) -> pd.Series:
+            numbers = values.astype(float).to_numpy()
+            labels = np.where(np.isnan(numbers), -1, np.searchsorted(edges, numbers, side="right"))
+            return pd.Series(labels).value_counts(normalize=True)
+
+        p, q = shares(old), shares(new)
+    else:
+        p = old.astype("str").fillna("<missing>").value_counts(normalize=True)
+        q = new.astype("str").fillna("<missing>").value_counts(normalize=True)
+    index = p.index.union(q.index)
+    p = p.reindex(index, fill_value=0.0) + 1e-4
+    q = q.reindex(index, fill_value=0.0) + 1e-4
+    return float(((q - p) * np.log(q / p)).sum())
 
 
 # --- splits ------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ def default_cutoffs(crm: CRMData, *, warmup_days: int = WARMUP_DAYS) -> pd.Datet
     >>> import leadscore as ls
     >>> cutoffs = default_cutoffs(ls.make_crm(300, seed=0))
     >>> str(cutoffs[0].date()), str(cutoffs[-1].date())
-    ('2024-04-01', '2025-12-01')
+    ('2024-05-01', '2025-12-01')
     """
     first, last = crm.time_span()
     start = (first + pd.Timedelta(days=warmup_days)).ceil("D")

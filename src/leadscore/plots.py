@@ -13,13 +13,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-from leadscore._io import atomic_path  # noqa: E402
-from leadscore.evaluate import lift_table, reliability_curve  # noqa: E402
+from leadscore._io import atomic_path
+from leadscore.evaluate import lift_table, reliability_curve
 
 __all__ = ["calibration_plot", "importance_plot", "lift_plot", "save"]
 

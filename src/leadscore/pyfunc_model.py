@@ -13,12 +13,12 @@ from typing import Any
 
 import mlflow
 import pandas as pd
-from mlflow.pyfunc import PythonModel
+from mlflow.pyfunc.model import PythonModel
 
 SCORER_ARTIFACT = "scorer"
 
 
-class LeadScorerModel(PythonModel):  # type: ignore[misc]
+class LeadScorerModel(PythonModel):
     """Scores a feature table with the LeadScorer stored in the model's artifacts."""
 
     def load_context(self, context: Any) -> None:

@@ -329,8 +329,11 @@ def _true_effects(
     budget = np.where(has, np.where(credit[acc] == "D", 0.3, 1.0) * revenue_effect, -0.5)
     budget = budget + np.where(has, credit_effect, 0.0)
     authority = np.array([_ROLES[r] for r in role]) + _effect(_SENIORITY, seniority)
-    need_effect = 0.65 * need
-    engagement = 0.55 * interest
+    # interest and need only count for contacts in the target market: students, job seekers
+    # and companies far outside it click and read as much as anyone, and never buy
+    outside_market = fit < -0.5
+    need_effect = 0.65 * need * np.where(outside_market, 0.2, 1.0)
+    engagement = 0.55 * interest * np.where(outside_market, 0.2, 1.0)
     source_effect = _effect(_SOURCES, source)
 
     # the buying group: engaged colleagues help, an engaged blocker at the account hurts
@@ -648,7 +651,8 @@ def make_crm(
        log-odds of a step forward at weight 1 (see step 4):
        ``fit`` (industry, country, an inverted U in company size), ``budget`` (saturating in
        revenue, nearly wiped out by a D credit rating, plus the rating itself), ``authority``
-       (role and seniority), ``need`` (latent need), ``engagement`` (latent interest),
+       (role and seniority), ``need`` (latent need) and ``engagement`` (latent interest), both
+       cut to a fifth for contacts well outside the target market (fit below -0.5),
        ``buying_group`` (engaged colleagues, an engaged decision maker, minus an engaged blocker
        at the account) and ``source``. Two interactions, need x authority and fit x budget, are
        split equally between their criteria. Their sum is the contact's static score.

@@ -61,7 +61,10 @@ class ChampionDecision:
 
     def describe(self) -> str:
         if self.champion_version is None:
-            return f"version {self.new_version} is the first champion ({self.metric} {self.new_metric:.4f})"
+            return (
+                f"version {self.new_version} is the first champion "
+                f"({self.metric} {self.new_metric:.4f})"
+            )
         verdict = "is the new champion" if self.promoted else "did not beat the champion"
         return (
             f"version {self.new_version} {verdict}: {self.metric} {self.new_metric:.4f} against "
@@ -101,12 +104,12 @@ def _signature(features: pd.DataFrame, scores: pd.DataFrame) -> Any:
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, Schema
 
-    inputs = []
+    inputs: list[Any] = []
     for name in features.columns:
         column = features[name]
         numeric = pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
         inputs.append(ColSpec("double" if numeric else "string", str(name), required=False))
-    outputs = []
+    outputs: list[Any] = []
     for name in scores.columns:
         column = scores[name]
         if pd.api.types.is_datetime64_any_dtype(column):
@@ -277,10 +280,12 @@ def log_training(
             "model.version": scorer.version_,
         }
         mlflow.log_params({k: v[:6000] for k, v in params.items()})
+        names = evaluation["target"] + "." + evaluation["model"] + "." + evaluation["metric"]
+        values = evaluation["value"].to_numpy(dtype=float)
         metrics = {
-            f"{r.target}.{r.model}.{r.metric}": float(r.value)
-            for r in evaluation.itertuples()
-            if np.isfinite(r.value)
+            name: float(value)
+            for name, value in zip(names, values, strict=True)
+            if np.isfinite(value)
         }
         for target, model in scorer.models_.items():
             for key, value in model.validation_scores_.items():
@@ -294,7 +299,7 @@ def log_training(
         _log_plots(mlflow, scorer, test, work / "plots")
 
         scorer_dir = scorer.save(work / SCORER_ARTIFACT)
-        example = model_input(test[scorer.feature_names_ + ["contact_id"]].head(5))
+        example = model_input(test[[*scorer.feature_names_, "contact_id"]].head(5))
         signature = _signature(example, scorer.scores(example))
         info = mlflow.pyfunc.log_model(
             name="model",

@@ -1,0 +1,163 @@
+"""Model quality on a synthetic CRM (time-based holdout) and on UCI bank marketing.
+
+1. make_crm(20_000, months=36) for a few seeds (three years of history: two to learn from, the
+   last to hold out), the training job of ``leadscore train`` (monthly cutoffs,
+   holdout = latest quarter of the fully labelled cutoffs, training labels that look into the
+   holdout purged): ROC AUC, PR AUC, Brier and expected calibration error per target for
+   leadscore, the logistic regression and the rules-based points score, on the same rows.
+2. ../shared/data/bank-marketing/bank-additional-full.csv without ``duration`` (known only after
+   the call), on the raw columns: a stratified random 80/20 split (five seeds) and the
+   time-ordered split (first 80% of rows train, last 20% test). LeadModel next to a plain
+   LightGBM (LGBMClassifier defaults) and a logistic regression (one-hot + standardised numbers).
+   For the time split it also prints LeadModel's own validation estimate and the features whose
+   distribution moved most between train and test (population stability index).
+
+    python benchmarks/bench_quality.py [--seeds 3] [--months 36] [--skip-synthetic] [--skip-bank]
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from pathlib import Path
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+import leadscore as ls
+from leadscore.evaluate import expected_calibration_error, population_stability_index
+from leadscore.pipeline import train_scorer
+
+BANK = Path(__file__).resolve().parents[2] / "shared" / "data" / "bank-marketing"
+SHOWN = ("roc_auc", "pr_auc", "brier", "ece")
+
+
+def synthetic(seeds: int, months: int) -> None:
+    print(f"== make_crm(20_000, months={months}), time-based holdout (leadscore train's split) ==")
+    frames = []
+    for seed in range(seeds):
+        result = train_scorer(ls.make_crm(20_000, seed=seed, months=months))
+        evaluation = result.evaluation
+        kept = evaluation[evaluation["metric"].isin(SHOWN)].assign(seed=seed)
+        frames.append(kept)
+        wide = kept.pivot_table(index=["target", "metric"], columns="model", values="value")
+        print(
+            f"-- seed {seed}: holdout from {result.test_start.date()}, "
+            f"{len(result.train):,} training rows, {len(result.test):,} holdout rows"
+        )
+        print(wide.reindex(columns=["leadscore", "logistic", "points"]).round(4).to_string())
+    both = pd.concat(frames)
+    auc = both[both["metric"] == "roc_auc"].pivot_table(
+        index=["target", "seed"], columns="model", values="value"
+    )
+    auc["leadscore - logistic"] = auc["leadscore"] - auc["logistic"]
+    print("-- ROC AUC by seed")
+    print(auc.round(4).to_string())
+    ece = both[(both["metric"] == "ece") & (both["model"] == "leadscore")]
+    print(f"-- leadscore ECE: max {ece['value'].max():.4f} over targets and seeds (goal <= 0.02)")
+
+
+def _bank() -> tuple[pd.DataFrame, np.ndarray]:
+    frame = pd.read_csv(BANK / "bank-additional-full.csv", sep=";")
+    y = (frame.pop("y") == "yes").astype(int).to_numpy()
+    return frame.drop(columns="duration"), y
+
+
+def _logistic(X_train: pd.DataFrame, y_train: np.ndarray) -> object:
+    text = [c for c in X_train if not pd.api.types.is_numeric_dtype(X_train[c])]
+    numbers = [c for c in X_train if c not in text]
+    encode = ColumnTransformer(
+        [("text", OneHotEncoder(handle_unknown="ignore"), text), ("num", StandardScaler(), numbers)]
+    )
+    return make_pipeline(encode, LogisticRegression(max_iter=2000)).fit(X_train, y_train)
+
+
+def _plain_lightgbm(X_train: pd.DataFrame, y_train: np.ndarray) -> object:
+    categorical = X_train.copy()
+    for column in categorical:
+        if not pd.api.types.is_numeric_dtype(categorical[column]):
+            categorical[column] = categorical[column].astype("category")
+    model = lgb.LGBMClassifier(verbose=-1, random_state=0).fit(categorical, y_train)
+    categories = {c: categorical[c].cat.categories for c in categorical if
+                  isinstance(categorical[c].dtype, pd.CategoricalDtype)}  # fmt: skip
+
+    class Wrapped:
+        def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+            X = X.copy()
+            for column, cats in categories.items():
+                X[column] = pd.Categorical(X[column], categories=cats)
+            return np.asarray(model.predict_proba(X))
+
+    return Wrapped()
+
+
+def _scores(name: str, model: object, X_test: pd.DataFrame, y_test: np.ndarray) -> dict[str, float]:
+    p = model.predict_proba(X_test)[:, 1]  # type: ignore[attr-defined]
+    return {
+        "model": name,
+        "roc_auc": roc_auc_score(y_test, p),
+        "pr_auc": average_precision_score(y_test, p),
+        "ece": expected_calibration_error(y_test, p),
+    }
+
+
+def _compare(X_train: pd.DataFrame, y_train: np.ndarray, X_test: pd.DataFrame,
+             y_test: np.ndarray) -> tuple[list[dict[str, float]], ls.LeadModel]:  # fmt: skip
+    leadmodel = ls.LeadModel(random_state=0).fit(X_train, y_train)
+    rows = [
+        _scores("leadscore LeadModel", leadmodel, X_test, y_test),
+        _scores("plain LightGBM", _plain_lightgbm(X_train, y_train), X_test, y_test),
+        _scores("logistic regression", _logistic(X_train, y_train), X_test, y_test),
+    ]
+    return rows, leadmodel
+
+
+def bank() -> None:
+    X, y = _bank()
+    print("\n== UCI bank marketing, no duration, raw columns ==")
+    rows = []
+    for seed in range(5):
+        X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2, random_state=seed,
+                                                  stratify=y)  # fmt: skip
+        for row in _compare(X_tr, y_tr, X_te, y_te)[0]:
+            rows.append(row | {"seed": seed})
+    random = pd.DataFrame(rows)
+    print("-- random 80/20 split (stratified), seed 0 and the mean of seeds 0-4")
+    seed0 = random[random["seed"] == 0].set_index("model").drop(columns="seed")
+    mean = random.groupby("model").mean(numeric_only=True).drop(columns="seed")
+    print(pd.concat({"seed 0": seed0, "mean of 5": mean}, axis=1).round(4).to_string())
+
+    cut = int(len(X) * 0.8)
+    rows, leadmodel = _compare(X.iloc[:cut], y[:cut], X.iloc[cut:], y[cut:])
+    print("-- time-ordered split: first 80% of rows train, last 20% test")
+    print(pd.DataFrame(rows).set_index("model").round(4).to_string())
+    print(f"   LeadModel's own estimate on its latest validation slice: ROC AUC "
+          f"{leadmodel.validation_scores_['roc_auc']:.4f}")  # fmt: skip
+    drift = {c: population_stability_index(X[c].iloc[:cut], X[c].iloc[cut:]) for c in X}
+    top = sorted(drift.items(), key=lambda kv: -kv[1])[:7]
+    print("   largest shifts train -> test (PSI): " + ", ".join(f"{c} {v:.2f}" for c, v in top))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--months", type=int, default=36)
+    parser.add_argument("--skip-synthetic", action="store_true")
+    parser.add_argument("--skip-bank", action="store_true")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    if not args.skip_synthetic:
+        synthetic(args.seeds, args.months)
+    if not args.skip_bank:
+        bank()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""MLflow: the training run, the pyfunc model from code, the registry and the champion rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+import pytest
+
+import leadscore as ls
+from leadscore.evaluate import time_split
+from leadscore.tracking import load_scorer, log_training, model_input, resolve_tracking_uri
+
+
+@pytest.fixture(scope="module")
+def tables() -> tuple[pd.DataFrame, pd.DataFrame, ls.CRMData]:
+    crm = ls.make_crm(2500, seed=5)
+    table = ls.build_training_table(crm, pd.date_range("2024-04-01", "2025-09-01", freq="MS"))
+    train, test = time_split(
+        table, horizons={"prospect": 90, "customer": 180}, test_start="2025-04-01"
+    )
+    return train, test, crm
+
+
+@pytest.fixture(scope="module")
+def scorers(tables: tuple[pd.DataFrame, pd.DataFrame, ls.CRMData]) -> dict[str, ls.LeadScorer]:
+    train = tables[0]
+    weak = {"max_rounds": 2, "num_leaves": 2, "calibration": "platt"}
+    return {
+        "good": ls.LeadScorer(random_state=0).fit(train),
+        "weak": ls.LeadScorer(random_state=0, model_params=weak).fit(train),
+    }
+
+
+def test_tracking_uri_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    assert resolve_tracking_uri() == "sqlite:///mlflow.db"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:///elsewhere.db")
+    assert resolve_tracking_uri() == "sqlite:///elsewhere.db"
+    assert resolve_tracking_uri("sqlite:///given.db") == "sqlite:///given.db"
+
+
+def test_runs_registry_and_champion(
+    tmp_path: Path,
+    tables: tuple[pd.DataFrame, pd.DataFrame, ls.CRMData],
+    scorers: dict[str, ls.LeadScorer],
+) -> None:
+    train, test, crm = tables
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+    def log(name: str) -> ls.tracking.TrainingRun:
+        scorer = scorers[name]
+        return log_training(
+            scorer, train=train, test=test, evaluation=scorer.evaluate(test),
+            tracking_uri=uri, artifact_root=str(tmp_path / "mlruns"),
+        )  # fmt: skip
+
+    first = log("weak")
+    assert first.decision.promoted
+    assert first.decision.champion_version is None
+    second = log("good")
+    assert second.decision.promoted
+    assert second.decision.champion_version == "1"
+    assert second.decision.new_metric > second.decision.champion_metric  # type: ignore[operator]
+    third = log("weak")
+    assert not third.decision.promoted
+    # both figures are on the same holdout rows, and both are logged
+    assert third.decision.champion_metric == pytest.approx(second.decision.new_metric)
+
+    client = mlflow.MlflowClient(uri)
+    assert str(client.get_model_version_by_alias("leadscore", "champion").version) == "2"
+    run = client.get_run(third.run_id)
+    assert run.data.tags["champion.decision"] == "kept"
+    assert run.data.metrics["champion.previous_metric"] == pytest.approx(
+        third.decision.champion_metric
+    )
+    assert "customer.leadscore.roc_auc" in run.data.metrics
+    assert "customer.logistic.roc_auc" in run.data.metrics
+    assert run.data.params["labels.customer_days"] == "180"
+    artifacts = {a.path for a in client.list_artifacts(third.run_id)}
+    assert {"evaluation.csv", "features.csv", "plots"} <= artifacts
+    plots = {Path(a.path).name for a in client.list_artifacts(third.run_id, "plots")}
+    assert {"calibration_customer.png", "lift_prospect.png", "importance_customer.png"} <= plots
+
+    # the registered pyfunc model scores a feature table like the scorer itself
+    mlflow.set_tracking_uri(uri)
+    features = ls.build_features(crm, "2025-10-01")
+    champion = mlflow.pyfunc.load_model("models:/leadscore@champion")
+    scores = champion.predict(model_input(features), params={"as_of": "2025-10-01"})
+    expected = scorers["good"].score(crm, "2025-10-01")
+    pd.testing.assert_series_equal(scores["p_customer"], expected["p_customer"], check_exact=False)
+    assert scores["grade"].tolist() == expected["grade"].tolist()
+    assert (
+        champion.metadata.get_input_schema().input_types_dict()["email_open_30d"].name == "double"
+    )
+
+    # and the scorer comes back from the registry as text and JSON
+    loaded = load_scorer("models:/leadscore@champion", tracking_uri=uri)
+    pd.testing.assert_frame_equal(loaded.score(crm, "2025-10-01"), expected)
