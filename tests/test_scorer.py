@@ -49,10 +49,25 @@ def test_scores_table(scorer: ls.LeadScorer, crm: ls.CRMData) -> None:
     features = ls.build_features(crm, AS_OF)
     assert len(scores) == len(features)
     assert scores["contact_id"].tolist() == features["contact_id"].tolist()
+    criteria = ["fit", "budget", "authority", "need", "engagement", "timing", "buying_group",
+                "source"]  # fmt: skip
     assert list(scores.columns) == [
         "contact_id", "account_id", "as_of", "p_prospect", "p_customer", "score", "grade",
-        "prospect_score", "prospect_grade", "model_version",
+        *criteria, "reasons", "reason_codes", "prospect_score", "prospect_grade",
+        *(f"prospect_{c}" for c in criteria), "prospect_reasons", "prospect_reason_codes",
+        "model_version",
     ]  # fmt: skip
+    # the criteria add up to the raw log-odds of the customer model, less its base value
+    model = scorer.models_["customer"]
+    explanation = model.explain(features[scorer.feature_names_])
+    np.testing.assert_allclose(
+        scores[criteria].sum(axis=1), explanation.values.sum(axis=1), atol=1e-9
+    )
+    already = features["stage"].isin(["sql", "opportunity"]).to_numpy()
+    assert (scores.loc[already, "prospect_reason_codes"] == "+TIME_ALREADY_PROSPECT").all()
+    assert scores.loc[already, "prospect_fit"].isna().all()
+    assert scores.loc[~already, "prospect_fit"].notna().all()
+    assert scores["reasons"].notna().mean() > 0.95
     assert (scores["as_of"] == pd.Timestamp(AS_OF, tz="UTC")).all()
     for prefix in ("", "prospect_"):
         score = scores[f"{prefix}score"]

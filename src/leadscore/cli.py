@@ -290,6 +290,61 @@ def evaluate(
     )
 
 
+@cli.command()
+@click.option(
+    "--scores",
+    "scores_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Scores table, .parquet or .csv.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="HTML file to write.",
+)
+@click.option("--title", default="Lead scores", show_default=True)
+@click.option(
+    "--max-leads",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Most leads listed (the overview covers all of them).",
+)
+@_handles_errors
+def report(scores_file: Path, out_file: Path, title: str, max_leads: int) -> None:
+    """Write the sales-ops HTML report of a scores table: one self-contained file."""
+    from leadscore.report import read_scores, write_report
+
+    scores = read_scores(scores_file)
+    write_report(scores, out_file, title=title, max_leads=max_leads)
+    out.print(f"Wrote the report of {len(scores):,} leads to {out_file}")
+
+
+def _score_and_report(crm: Any, scorer: Any, workdir: Path) -> None:
+    from leadscore._io import write_frame
+    from leadscore.report import write_report
+
+    as_of = crm.time_span()[1].ceil("D")
+    with err.status(f"Scoring every open contact as of {as_of.date()}"):
+        scores = scorer.score(crm, as_of)
+    stem = workdir / "scores" / f"scores-{as_of.date()}"
+    for suffix in ("parquet", "csv"):
+        write_frame(scores, stem.with_suffix(f".{suffix}"))
+    report_file = workdir / "report.html"
+    write_report(scores, report_file, title=f"Lead scores as of {as_of.date()}")
+    grades = scores["grade"].value_counts().reindex(list("ABCD"), fill_value=0)
+    out.print(
+        f"Scored {len(scores):,} open contacts as of {as_of.date()} "
+        f"(grades A {grades['A']:,}, B {grades['B']:,}, C {grades['C']:,}, D {grades['D']:,})"
+    )
+    out.print(f"Scores: {stem.with_suffix('.parquet')} and {stem.with_suffix('.csv')}")
+    out.print(f"Report: {report_file}")
+
+
 def _print_summary(crm: Any) -> None:
     from rich.table import Table
 
@@ -329,8 +384,10 @@ def demo(workdir: Path, n_contacts: int, seed: int) -> None:
     out.print(f"Synthetic CRM written to {data_dir}")
     _print_summary(crm)
     tracking_uri = f"sqlite:///{(workdir / 'mlflow.db').resolve()}"
-    _train_and_log(crm, None, workdir / "models" / "leadscore", tracking_uri,
-                   str(workdir / "mlruns"))  # fmt: skip
+    result = _train_and_log(
+        crm, None, workdir / "models" / "leadscore", tracking_uri, str(workdir / "mlruns")
+    )
+    _score_and_report(crm, result.scorer, workdir)
 
 
 def main() -> None:

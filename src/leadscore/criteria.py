@@ -26,6 +26,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from leadscore.domain import CRITERIA
@@ -37,6 +38,7 @@ __all__ = [
     "describe_feature",
     "feature_table",
     "render_reason",
+    "render_values",
 ]
 
 Direction = Literal["up", "down"]
@@ -75,6 +77,12 @@ class FeatureSpec:
     kind : str
         ``count``, ``weighted``, ``days``, ``number``, ``money``, ``flag``, ``ratio`` or
         ``category``: how ``{value}`` is formatted.
+    family : str
+        The signal the feature measures (an activity type, or an attribute): reasons name each
+        family once, however many windows and measures of it moved the score.
+    zero, one : str
+        Templates for a count (or a decayed count) of zero, and of exactly one, when the plural
+        wording would read badly ("No meetings in the last 30 days", "1 meeting ...").
     """
 
     name: str
@@ -85,6 +93,13 @@ class FeatureSpec:
     down: str
     missing: str
     kind: str = "number"
+    family: str = ""
+    zero: str = ""
+    one: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.family:
+            object.__setattr__(self, "family", _FAMILIES.get(self.name, self.name))
 
 
 # --- activity types -------------------------------------------------------------------------------
@@ -111,6 +126,20 @@ _ACTIVITY_WORDS: dict[str, tuple[str, str, str, str]] = {
                      "Read buying content (pricing, product, buyer's guides)"),
 }  # fmt: skip
 
+# Attributes that measure the same thing, told once in reasons.
+_FAMILIES = {
+    "seniority": "seniority",
+    "title_seniority": "seniority",
+    "employees": "company_size",
+    "company_size_band": "company_size",
+    "annual_revenue": "revenue",
+    "revenue_band": "revenue",
+    "country": "country",
+    "account_country": "country",
+    "account_blocker_present": "blocker",
+    "account_blocker_engaged": "blocker",
+}
+
 # The recency of anything is timing; the recency of a specific signal stays with its criterion.
 _RECENCY_CRITERION = {"any": "timing"}
 
@@ -124,15 +153,18 @@ def _words(activity_type: str) -> tuple[str, str, str, str]:
 
 def _activity_spec(activity_type: str, measure: str) -> FeatureSpec:
     criterion, noun, plural, did = _words(activity_type)
-    code = f"{activity_type.upper()}"
+    prefix = _CODE_PREFIX[criterion]
+    code = activity_type.upper().removeprefix(f"{prefix}_")
     if measure == "decayed":
         name = f"{activity_type}_decayed"
         return FeatureSpec(
             name, criterion,
             f"Decayed count of {plural}: each one counts half as much after every half-life",
             f"{_CODE_PREFIX[criterion]}_{code}_TREND",
-            up=f"Many recent {plural}", down=f"Few recent {plural}",
-            missing=f"No {plural} on record", kind="weighted",
+            up=f"Recent {plural} (recency-weighted count {{value}})",
+            down=f"Recent {plural} (recency-weighted count {{value}})",
+            missing=f"No {plural} on record", kind="weighted", family=activity_type,
+            zero=f"No recent {plural}",
         )  # fmt: skip
     if measure == "days":
         criterion = _RECENCY_CRITERION.get(activity_type, criterion)
@@ -141,7 +173,7 @@ def _activity_spec(activity_type: str, measure: str) -> FeatureSpec:
             name, criterion, f"Days since the last {noun} (missing: never)",
             f"{_CODE_PREFIX[criterion]}_{code}_RECENT",
             up=f"{did} {{value}}", down=f"No {noun} in {{value}}",
-            missing=f"No {noun} on record", kind="days",
+            missing=f"No {noun} on record", kind="days", family=activity_type,
         )  # fmt: skip
     days = int(measure)
     name = f"{activity_type}_{days}d"
@@ -150,7 +182,8 @@ def _activity_spec(activity_type: str, measure: str) -> FeatureSpec:
         f"{_CODE_PREFIX[criterion]}_{code}_{days}D",
         up=f"{{value}} {plural} in the last {days} days",
         down=f"{{value}} {plural} in the last {days} days",
-        missing=f"No {plural} on record", kind="count",
+        missing=f"No {plural} on record", kind="count", family=activity_type,
+        zero=f"No {plural} in the last {days} days", one=f"1 {noun} in the last {days} days",
     )  # fmt: skip
 
 
@@ -225,12 +258,12 @@ _KNOWN: dict[str, tuple[str, str, str, str, str, str, str]] = {
                        "No activity to compare", "ratio"),
     "active_weeks": ("timing", "Weeks with any activity among the last 13", "TIME_ACTIVE_WEEKS",
                      "Active in {value} of the last 13 weeks",
-                     "Active in only {value} of the last 13 weeks", "No recent activity",
+                     "Active in {value} of the last 13 weeks", "No recent activity",
                      "count"),
     # buying group
     "account_contacts": ("buying_group", "Contacts known at the account", "GRP_SIZE",
                          "{value} contacts known at the account",
-                         "Only {value} contacts known at the account", "No account on record",
+                         "{value} contacts known at the account", "No account on record",
                          "count"),
     "account_engaged_contacts": ("buying_group",
                                  "Other contacts at the account active lately (90 days by default)",
@@ -254,7 +287,7 @@ _KNOWN: dict[str, tuple[str, str, str, str, str, str, str]] = {
                                 "Activities of the other contacts at the account, lately "
                                 "(buying-group window, 90 days by default)",
                                 "GRP_ACTIVITY", "{value} recent activities by colleagues",
-                                "Only {value} recent activities by colleagues",
+                                "{value} recent activities by colleagues",
                                 "No account on record", "count"),
     "account_contacts_sql_plus": ("buying_group",
                                   "Other contacts at the account already at sql or later",
@@ -262,7 +295,7 @@ _KNOWN: dict[str, tuple[str, str, str, str, str, str, str]] = {
                                   "{value} colleagues in the pipeline", "No account on record",
                                   "count"),
     "account_customers": ("buying_group", "Other contacts at the account who are customers",
-                          "GRP_CUSTOMER", "The account already buys from us ({value} customers)",
+                          "GRP_CUSTOMER", "The account already buys from us",
                           "No customers at the account yet", "No account on record", "count"),
 }  # fmt: skip
 
@@ -321,10 +354,28 @@ def describe_feature(
     return spec
 
 
+#: Wording of zero and one for the known counts: (zero, one).
+_COUNT_WORDS = {
+    "account_engaged_contacts": ("No colleagues engaged at the account",
+                                 "1 colleague engaged at the account"),
+    "account_activity_recent": ("No recent activity by colleagues",
+                                "1 recent activity by a colleague"),
+    "account_contacts_sql_plus": ("No colleagues in the pipeline yet",
+                                  "1 colleague already in the pipeline"),
+    "account_customers": ("No customers at the account yet", "The account already buys from us"),
+    "account_contacts": ("No contacts known at the account",
+                         "The only contact known at the account"),
+    "active_weeks": ("No activity in the last 13 weeks", "Active in 1 of the last 13 weeks"),
+}  # fmt: skip
+
+
 def _describe(name: str, default: str) -> FeatureSpec:
     if name in _KNOWN:
         criterion, description, code, up, down, missing, kind = _KNOWN[name]
-        return FeatureSpec(name, criterion, description, code, up, down, missing, kind)
+        zero, one = _COUNT_WORDS.get(name, ("", ""))
+        return FeatureSpec(
+            name, criterion, description, code, up, down, missing, kind, zero=zero, one=one
+        )
     match = _ACTIVITY_NAME.match(name)
     if match:
         if match["days_since"]:
@@ -422,6 +473,24 @@ def _is_missing(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+def render_values(spec: FeatureSpec, values: Any, direction: Direction) -> np.ndarray:
+    """:func:`render_reason` for many values of one feature, wording each distinct value once.
+
+    Examples
+    --------
+    >>> render_values(describe_feature("meeting_30d"), [2.0, 0.0, 2.0], "up").tolist()[:2]
+    ['2 meetings in the last 30 days', 'No meetings in the last 30 days']
+    """
+    series = pd.Series(values, dtype=object)
+    missing = series.isna().to_numpy()
+    codes, uniques = pd.factorize(series[~missing], use_na_sentinel=True)
+    out = np.empty(len(series), dtype=object)
+    out[missing] = spec.missing
+    worded = np.array([render_reason(spec, v, direction) for v in uniques], dtype=object)
+    out[~missing] = worded[codes] if len(codes) else out[~missing]
+    return out
+
+
 def render_reason(spec: FeatureSpec, value: Any, direction: Direction) -> str:
     """A reason in plain words for one feature of one row.
 
@@ -439,8 +508,13 @@ def render_reason(spec: FeatureSpec, value: Any, direction: Direction) -> str:
     if _is_missing(value):
         return spec.missing
     template = spec.up if direction == "up" else spec.down
-    if spec.kind == "count" and float(value) == 0 and "in the last" in template:
-        return "No " + template.replace("{value} ", "", 1)
+    if spec.kind in ("count", "weighted") and spec.zero and abs(float(value)) < 0.05:
+        return spec.zero
+    if spec.kind == "count" and spec.one and round(float(value)) == 1:
+        return spec.one
     if spec.kind == "days" and ("in {value}" in template or "for {value}" in template):
+        if direction == "down" and template.startswith("No ") and float(value) < 30:
+            # a recent event that lowered the score: say when it was, not that it was missing
+            return spec.up.format(value=format_value(value, spec.kind))
         return template.format(value=_format_duration(float(value)))
     return template.format(value=format_value(value, spec.kind))

@@ -21,8 +21,10 @@ JSON.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -43,8 +45,19 @@ from leadscore._io import atomic_path
 from leadscore._preprocess import Preprocessor
 from leadscore.calibration import Calibrator, choose_calibrator
 from leadscore.errors import DataNotFoundError, ModelError, NotFittedError
+from leadscore.explain import (
+    DEFAULT_CHUNK_ROWS,
+    ReasonPlan,
+    TreeSplits,
+    base_value,
+    contributions,
+    criterion_matrix,
+    iter_chunks,
+    reasons,
+    tree_splits,
+)
 
-__all__ = ["LeadModel"]
+__all__ = ["LeadModel", "Summary"]
 
 FORMAT_VERSION = 1
 _MODEL_FILE, _BOOSTER_FILE = "leadmodel.json", "booster.txt"
@@ -109,6 +122,17 @@ def _validation_split(
         if len(purged) >= max(50, len(train) // 4):
             train = purged
     return train, val
+
+
+@dataclasses.dataclass(frozen=True)
+class Summary:
+    """What batch scoring needs from a model, per row (see :meth:`LeadModel.summarize`)."""
+
+    proba: np.ndarray  # calibrated probability of the positive class
+    criteria: pd.DataFrame  # log-odds contribution per criterion
+    reasons: np.ndarray  # text, or None
+    reason_codes: np.ndarray  # text, or None
+    distinct_share: float  # share of rows explained (the rest shared a decision pattern)
 
 
 class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
@@ -393,6 +417,137 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """The more likely class of each row."""
         positive = self.predict_proba(X)[:, 1] >= 0.5
         return np.asarray(self.classes_[positive.astype(int)])
+
+    # -- explanations ----------------------------------------------------------------------------
+
+    def _tree_splits(self) -> list[TreeSplits]:
+        cached = getattr(self, "_splits_cache", None)
+        if cached is None or cached[0] is not self.booster_:
+            cached = (self.booster_, tree_splits(self.booster_))
+            self._splits_cache = cached
+        return cached[1]
+
+    def _contributions(
+        self, matrix: np.ndarray, deduplicate: bool, chunk_rows: int
+    ) -> Iterator[tuple[slice, np.ndarray, float]]:
+        trees = self._tree_splits() if deduplicate else None
+        for rows in iter_chunks(len(matrix), chunk_rows):
+            values, distinct = contributions(self.booster_, matrix[rows], trees=trees)
+            yield rows, values, distinct
+
+    def explain(
+        self, X: Any, *, deduplicate: bool = True, chunk_rows: int = DEFAULT_CHUNK_ROWS
+    ) -> Any:
+        """Per-row, per-feature contributions in log-odds, as a ``shap.Explanation``.
+
+        Computed with LightGBM's TreeSHAP (``pred_contrib``): equal to
+        ``shap.TreeExplainer(model.booster_)`` and additive, ``base_values + values.sum(1)`` is
+        :meth:`decision_function`. The probabilities of :meth:`predict_proba` are a monotone,
+        calibrated map of that sum; contributions are not additive on the probability scale.
+        ``data`` holds the numbers the booster saw (category codes for categories) so that
+        shap's beeswarm can colour by value; ``display_data`` holds the values as given.
+
+        Parameters
+        ----------
+        deduplicate : bool
+            Explain each distinct decision pattern once and broadcast (exact; see
+            :mod:`leadscore.explain`).
+        chunk_rows : int
+            Rows explained at a time.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> X, y = make_classification(400, n_features=4, random_state=0)
+        >>> model = LeadModel(random_state=0, max_rounds=30).fit(X, y)
+        >>> explanation = model.explain(X[:5])
+        >>> bool(np.allclose(explanation.base_values + explanation.values.sum(axis=1),
+        ...                  model.decision_function(X[:5])))
+        True
+        """
+        import shap
+
+        frame = _as_frame(X, list(self.feature_names_in_))
+        matrix = self._matrix(frame)
+        values = np.empty((len(matrix), self.n_features_in_))
+        for rows, chunk, _ in self._contributions(matrix, deduplicate, chunk_rows):
+            values[rows] = chunk
+        base = base_value(self.booster_, self.n_features_in_)
+        names = list(self.feature_names_in_)
+        return shap.Explanation(
+            values=values,
+            base_values=np.full(len(matrix), base),
+            data=matrix,
+            display_data=frame[names].to_numpy(dtype=object),
+            feature_names=names,
+        )
+
+    def explain_criteria(
+        self,
+        X: Any,
+        *,
+        criteria: dict[str, str] | None = None,
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    ) -> pd.DataFrame:
+        """Contributions summed per qualification criterion (DESIGN section 2), in log-odds."""
+        frame = _as_frame(X, list(self.feature_names_in_))
+        return self.summarize(frame, k=0, criteria=criteria, chunk_rows=chunk_rows).criteria
+
+    def reasons(
+        self, X: Any, k: int = 3, *, criteria: dict[str, str] | None = None,
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    ) -> pd.DataFrame:  # fmt: skip
+        """Top ``k`` positive and negative reasons per row, in words and as stable codes.
+
+        Returns a DataFrame indexed like ``X`` with ``reasons`` (``"+ Requested a demo 3 days
+        ago; - No email open in 62 days"``) and ``reason_codes``
+        (``"+NEED_DEMO_REQUEST_RECENT;-ENG_EMAIL_OPEN_RECENT"``). See
+        :func:`leadscore.explain.reasons`.
+        """
+        frame = _as_frame(X, list(self.feature_names_in_))
+        summary = self.summarize(frame, k=k, criteria=criteria, chunk_rows=chunk_rows)
+        return pd.DataFrame(
+            {"reasons": summary.reasons, "reason_codes": summary.reason_codes}, index=frame.index
+        )
+
+    def summarize(
+        self,
+        X: pd.DataFrame,
+        *,
+        k: int = 3,
+        criteria: dict[str, str] | None = None,
+        deduplicate: bool = True,
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    ) -> Summary:
+        """Probabilities, criteria sums and reasons in one pass over chunks of rows.
+
+        Memory stays bounded by ``chunk_rows``: each chunk's contributions are summed per
+        criterion and worded, then dropped.
+        """
+        frame = _as_frame(X, list(self.feature_names_in_))
+        matrix = self._matrix(frame)
+        names = list(self.feature_names_in_)
+        order, by_criterion = criterion_matrix(names, criteria)
+        plan = ReasonPlan.of(names, criteria)
+        sums = np.empty((len(matrix), len(order)))
+        texts = np.full(len(matrix), None, dtype=object)
+        codes = np.full(len(matrix), None, dtype=object)
+        distinct = 0.0
+        for rows, values, share in self._contributions(matrix, deduplicate, chunk_rows):
+            sums[rows] = values @ by_criterion
+            distinct += share * (rows.stop - rows.start)
+            if k > 0:
+                texts[rows], codes[rows] = reasons(
+                    values, frame.iloc[rows], plan, k=k, criteria=criteria
+                )
+        raw = np.asarray(self.booster_.predict(matrix, raw_score=True), dtype=float)
+        return Summary(
+            proba=self.calibrator_.transform(raw),
+            criteria=pd.DataFrame(sums, columns=order, index=frame.index),
+            reasons=texts,
+            reason_codes=codes,
+            distinct_share=distinct / max(len(matrix), 1),
+        )
 
     @property
     def feature_importances_(self) -> np.ndarray:

@@ -192,9 +192,19 @@ class LeadScorer:
         out.loc[self._already_prospect(X), "p_prospect"] = 1.0
         return out
 
-    def scores(self, X: pd.DataFrame, as_of: object | None = None) -> pd.DataFrame:
-        """The scores table (DESIGN section 6) of a feature table from :func:`build_features`."""
-        proba = self.predict_proba(X)
+    def scores(self, X: pd.DataFrame, as_of: object | None = None, *, k: int = 3) -> pd.DataFrame:
+        """The scores table (DESIGN section 6) of a feature table from :func:`build_features`.
+
+        One pass per target computes the calibrated probability, the contribution of each
+        qualification criterion (log-odds) and the top ``k`` reasons each way, chunk by chunk.
+        The unprefixed columns explain the customer target, the ``prospect_`` ones the prospect
+        target. Contacts already at sql or opportunity have reached *prospect*: ``p_prospect``
+        is 1, their prospect score 99, and their prospect explanation says so.
+        """
+        self._check_fitted()
+        features = self._features(X)
+        already = self._already_prospect(X)
+        criteria = dict(self.config.features.attribute_criteria)
         out = pd.DataFrame(
             {
                 "contact_id": X["contact_id"].to_numpy() if "contact_id" in X else X.index,
@@ -204,15 +214,28 @@ class LeadScorer:
         out["as_of"] = pd.Series(
             pd.NaT if as_of is None else to_utc(as_of), index=out.index, dtype="datetime64[us, UTC]"
         )
-        for target in TARGETS:
-            out[f"p_{target}"] = proba[f"p_{target}"].to_numpy()
+        out["p_prospect"] = out["p_customer"] = np.nan
+        parts: dict[str, pd.DataFrame] = {}
         for target, prefix in (("customer", ""), ("prospect", "prospect_")):
-            p = out[f"p_{target}"].to_numpy()
-            score = scores_from_quantiles(p, self.models_[target].score_quantiles_)
-            if target == "prospect":
-                score[self._already_prospect(X)] = 99
-            out[f"{prefix}score"] = score
-            out[f"{prefix}grade"] = grades_from_scores(score)
+            model = self.models_[target]
+            summary = model.summarize(features, k=k, criteria=criteria)
+            p = summary.proba.copy()
+            score = scores_from_quantiles(p, model.score_quantiles_)
+            part = summary.criteria.reset_index(drop=True).add_prefix(prefix)
+            reasons, codes = summary.reasons.copy(), summary.reason_codes.copy()
+            if target == "prospect" and already.any():
+                p[already], score[already] = 1.0, 99
+                part.loc[already, :] = np.nan
+                stage = X["stage"].astype("str").to_numpy()[already]
+                reasons[already] = "+ Already a prospect: at stage " + stage.astype(object)
+                codes[already] = "+TIME_ALREADY_PROSPECT"
+            out[f"p_{target}"] = p
+            part.insert(0, f"{prefix}score", score)
+            part.insert(1, f"{prefix}grade", grades_from_scores(score))
+            part[f"{prefix}reasons"] = pd.array(reasons, dtype="str")
+            part[f"{prefix}reason_codes"] = pd.array(codes, dtype="str")
+            parts[target] = part
+        out = pd.concat([out, parts["customer"], parts["prospect"]], axis=1)
         out["model_version"] = self.version_
         return out
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -301,16 +302,12 @@ def log_training(
         scorer_dir = scorer.save(work / SCORER_ARTIFACT)
         example = model_input(test[[*scorer.feature_names_, "contact_id"]].head(5))
         signature = _signature(example, scorer.scores(example))
-        info = mlflow.pyfunc.log_model(
-            name="model",
-            python_model=str(_PYFUNC_FILE),
-            artifacts={SCORER_ARTIFACT: str(scorer_dir)},
-            signature=signature,
-            input_example=example,
-            registered_model_name=model_name,
-            pip_requirements=_requirements(),
-        )
+        with warnings.catch_warnings():
+            # the pyfunc declares its schema by signature, not by type hints
+            warnings.filterwarnings("ignore", message=".*type hint.*", category=UserWarning)
+            info = _log_pyfunc(mlflow, scorer_dir, signature, example, model_name)
         version = str(info.registered_model_version)
+
         decision = _decide_champion(mlflow, model_name, version, new_metric, test)
         mlflow.log_metric("champion.new_metric", decision.new_metric)
         if decision.champion_metric is not None and np.isfinite(decision.champion_metric):
@@ -323,6 +320,22 @@ def log_training(
             }
         )
         return TrainingRun(run.info.run_id, info.model_uri, model_name, decision)
+
+
+def _log_pyfunc(
+    mlflow: Any, scorer_dir: Path, signature: Any, example: pd.DataFrame, model_name: str
+) -> Any:
+    from leadscore.pyfunc_model import SCORER_ARTIFACT
+
+    return mlflow.pyfunc.log_model(
+        name="model",
+        python_model=str(_PYFUNC_FILE),
+        artifacts={SCORER_ARTIFACT: str(scorer_dir)},
+        signature=signature,
+        input_example=example,
+        registered_model_name=model_name,
+        pip_requirements=_requirements(),
+    )
 
 
 def _requirements() -> list[str]:

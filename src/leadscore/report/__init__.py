@@ -1,0 +1,31 @@
+"""HTML report of a scores table for sales ops (DESIGN section 6).
+
+:func:`render_report` turns a scores table into one self-contained HTML page (inline CSS,
+JavaScript and SVG charts, nothing loaded from the network); :func:`write_report` writes it
+atomically; :func:`read_scores` reads and validates a scores file written by batch scoring.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from leadscore.report import render_report
+>>> scores = pd.DataFrame({"contact_id": ["c1"], "p_prospect": [0.8], "p_customer": [0.4],
+...                        "score": [95], "grade": ["A"], "reasons": ["+ Met with sales"]})
+>>> "Met with sales" in render_report(scores)
+True
+"""
+
+from leadscore.report._render import (
+    criteria_importance,
+    read_scores,
+    render_report,
+    validate_scores,
+    write_report,
+)
+
+__all__ = [
+    "criteria_importance",
+    "read_scores",
+    "render_report",
+    "validate_scores",
+    "write_report",
+]
