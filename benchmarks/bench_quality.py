@@ -1,7 +1,6 @@
 """Model quality on a synthetic CRM (time-based holdout) and on UCI bank marketing.
 
-1. make_crm(20_000, months=36) for a few seeds (three years of history: two to learn from, the
-   last to hold out), the training job of ``leadscore train`` (monthly cutoffs,
+1. make_crm(20_000) (two years of history) for a few seeds, the training job of ``leadscore train`` (monthly cutoffs,
    holdout = latest quarter of the fully labelled cutoffs, training labels that look into the
    holdout purged): ROC AUC, PR AUC, Brier and expected calibration error per target for
    leadscore, the logistic regression and the rules-based points score, on the same rows.
@@ -12,7 +11,7 @@
    For the time split it also prints LeadModel's own validation estimate and the features whose
    distribution moved most between train and test (population stability index).
 
-    python benchmarks/bench_quality.py [--seeds 3] [--months 36] [--skip-synthetic] [--skip-bank]
+    python benchmarks/bench_quality.py [--seeds 3] [--months 24] [--skip-synthetic] [--skip-bank]
 """
 
 from __future__ import annotations
@@ -148,7 +147,7 @@ def bank() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--months", type=int, default=36)
+    parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--skip-synthetic", action="store_true")
     parser.add_argument("--skip-bank", action="store_true")
     args = parser.parse_args()

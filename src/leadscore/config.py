@@ -138,6 +138,13 @@ class FeatureConfig:
         product, such as pricing pages or buyer's guides. Matched case-insensitively.
     active_weeks : int
         Number of 7-day periods before ``as_of`` over which active weeks are counted.
+    intent_days : int
+        Window of ``intent_share``: the share of activity showing buying intent (activity types
+        of the need criterion, and activity whose detail signals a need).
+    passive_activity_types : tuple of str
+        Activity that does not show engagement on its own: email opens are often made by the
+        mail client, not the person. A colleague counts as engaged at the account only with
+        other activity in the buying-group window.
     title_column : str
         Contact column holding the job title; its seniority is read from keywords
         (``title_seniority``) and the free text itself is not a feature.
@@ -173,6 +180,8 @@ class FeatureConfig:
         "demo",
     )
     active_weeks: int = 13
+    intent_days: int = 90
+    passive_activity_types: tuple[str, ...] = ("email_open",)
     title_column: str = "job_title"
     role_column: str = "role"
     decision_maker_roles: tuple[str, ...] = ("decision_maker",)
@@ -181,7 +190,12 @@ class FeatureConfig:
     attribute_criteria: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("decision_maker_roles", "blocker_roles", "exclude_attributes"):
+        for name in (
+            "decision_maker_roles",
+            "blocker_roles",
+            "exclude_attributes",
+            "passive_activity_types",
+        ):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         object.__setattr__(self, "attribute_criteria", _frozen_mapping(self.attribute_criteria))
         unknown = {k: v for k, v in self.attribute_criteria.items() if v not in CRITERIA}
@@ -192,6 +206,8 @@ class FeatureConfig:
             )
         if self.active_weeks <= 0:
             raise ConfigError(f"features.active_weeks: expected > 0, got {self.active_weeks}")
+        if self.intent_days <= 0:
+            raise ConfigError(f"features.intent_days: expected > 0, got {self.intent_days}")
         object.__setattr__(self, "windows_days", tuple(int(w) for w in self.windows_days))
         object.__setattr__(self, "activity_types", tuple(self.activity_types))
         object.__setattr__(self, "trend_days", tuple(int(d) for d in self.trend_days))

@@ -242,6 +242,23 @@ _KNOWN: dict[str, tuple[str, str, str, str, str, str, str]] = {
                     "Came in through {value}: a strong source",
                     "Came in through {value}: a weak source", "Lead source unknown",
                     "category"),
+    # need
+    "intent_share": ("need",
+                     "Share of recent activity that shows buying intent (pricing, demo requests, "
+                     "quotes, buying content), 90 days by default", "NEED_INTENT_SHARE",
+                     "{value} of recent activity shows buying intent",
+                     "Only {value} of recent activity shows buying intent",
+                     "No recent activity", "percent"),
+    "intent_share_total": ("need",
+                           "Share of all activity so far that showed buying intent",
+                           "NEED_INTENT_SHARE_TOTAL",
+                           "{value} of all activity so far showed buying intent",
+                           "Only {value} of all activity so far showed buying intent",
+                           "No activity on record", "percent"),
+    # engagement
+    "any_total": ("engagement", "Activities of every kind so far", "ENG_ANY_TOTAL",
+                  "{value} activities so far", "{value} activities so far",
+                  "No activity on record", "count"),
     # timing
     "days_since_created": ("timing", "Days since the contact was created", "TIME_AGE",
                            "Created {value}: still fresh", "Created {value}: going stale",
@@ -266,7 +283,7 @@ _KNOWN: dict[str, tuple[str, str, str, str, str, str, str]] = {
                          "{value} contacts known at the account", "No account on record",
                          "count"),
     "account_engaged_contacts": ("buying_group",
-                                 "Other contacts at the account active lately (90 days by default)",
+                                 "Other contacts at the account active lately, email opens aside (90 days by default)",
                                  "GRP_ENGAGED", "{value} colleagues engaged at the account",
                                  "{value} colleagues engaged at the account",
                                  "No account on record", "count"),
@@ -366,6 +383,7 @@ _COUNT_WORDS = {
     "account_contacts": ("No contacts known at the account",
                          "The only contact known at the account"),
     "active_weeks": ("No activity in the last 13 weeks", "Active in 1 of the last 13 weeks"),
+    "any_total": ("No activity on record", "1 activity so far"),
 }  # fmt: skip
 
 
@@ -461,6 +479,8 @@ def format_value(value: Any, kind: str) -> str:
         return f"{round(float(value)):,}"
     if kind in ("weighted", "ratio"):
         return f"{float(value):.1f}"
+    if kind == "percent":
+        return f"{float(value):.0%}"
     if kind == "number" and isinstance(value, int | float):
         number = float(value)
         return f"{number:,.0f}" if number == int(number) else f"{number:,.2f}"

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from leadscore.config import Config, FeatureConfig, LabelConfig
+from leadscore.criteria import describe_feature
 from leadscore.data import CRMData, positions
 from leadscore.domain import OPEN_STAGES, STAGE_RANK, TARGETS
 from leadscore.errors import ConfigError, SchemaError
@@ -207,6 +208,8 @@ class _Activity:
     every: _Events  # key: contact
     typed: _Events  # key: contact * n_types + type, configured types only
     need: _Events  # key: contact, activities whose detail signals a need
+    intent: _Events  # key: contact, need signals by type or by detail
+    active: _Events  # key: contact, all but passive activity (such as email opens)
     n_types: int
 
     @classmethod
@@ -225,15 +228,29 @@ class _Activity:
         type_code = positions(acts["activity_type"], pd.Series(config.activity_types))[order]
         typed = type_code >= 0
         need = _need_mask(acts["detail"], config.need_details)[order]
+        need_types = [t for t in config.activity_types if _is_need_type(t)]
+        intent = need | np.isin(type_code, [config.activity_types.index(t) for t in need_types])
+        passive = positions(acts["activity_type"], pd.Series(config.passive_activity_types))
+        active = passive[order] < 0
         n_types = len(config.activity_types)
         half_life_us = config.half_life_days * US_PER_DAY
         typed_key = contact[typed] * n_types + type_code[typed]
+
+        def stream(mask: np.ndarray) -> _Events:
+            return _Events.of(times[mask], contact[mask], n, half_life_us, reference_us)
+
         return cls(
             every=_Events.of(times, contact, n, half_life_us, reference_us),
             typed=_Events.of(times[typed], typed_key, n * n_types, half_life_us, reference_us),
-            need=_Events.of(times[need], contact[need], n, half_life_us, reference_us),
+            need=stream(need),
+            intent=stream(intent),
+            active=stream(active),
             n_types=n_types,
         )
+
+
+def _is_need_type(activity_type: str) -> bool:
+    return describe_feature(f"days_since_{activity_type}").criterion == "need"
 
 
 def _days_since(t: int, last: np.ndarray) -> np.ndarray:
@@ -267,6 +284,15 @@ def _activity_features(activity: _Activity, t: int, config: FeatureConfig) -> di
         (earlier + 1) / earlier_days
     )
     out["active_weeks"] = _active_weeks(activity.every, t, config.active_weeks)
+    ever = np.iinfo(np.int64).min
+    for name, start in (
+        ("intent_share", t - config.intent_days * US_PER_DAY),
+        ("intent_share_total", ever),
+    ):
+        total = activity.every.counts(start, t)
+        share = activity.intent.counts(start, t) / np.maximum(total, 1)
+        out[name] = np.where(total > 0, share, np.nan)
+    out["any_total"] = activity.every.counts(ever, t)
     return out
 
 
@@ -313,7 +339,7 @@ def _buying_group(
     rank: np.ndarray,
     config: FeatureConfig,
 ) -> dict[str, np.ndarray]:
-    window = activity.every.counts(t - config.buying_group_days * US_PER_DAY, t).astype(float)
+    window = activity.active.counts(t - config.buying_group_days * US_PER_DAY, t).astype(float)
     exists_f = exists.astype(float)
     engaged = (window > 0).astype(float)
     out = {

@@ -21,7 +21,15 @@ from matplotlib.figure import Figure
 from leadscore._io import atomic_path
 from leadscore.evaluate import lift_table, reliability_curve
 
-__all__ = ["calibration_plot", "importance_plot", "lift_plot", "save"]
+__all__ = [
+    "beeswarm_plot",
+    "calibration_plot",
+    "criteria_importance_plot",
+    "importance_plot",
+    "lift_plot",
+    "save",
+    "waterfall_plot",
+]
 
 _COLOURS = {"leadscore": "#1f6feb", "logistic": "#8250df", "points": "#9a6700"}
 
@@ -74,6 +82,59 @@ def importance_plot(names: list[str], importance: Any, *, top: int = 25, title: 
     fig, ax = plt.subplots(figsize=(7, 0.28 * len(series) + 1.2))
     ax.barh(series.index, series.to_numpy(), color="#1f6feb")
     ax.set(xlabel="total gain", title=title or "Feature importance")
+    fig.tight_layout()
+    return fig
+
+
+def beeswarm_plot(explanation: Any, *, max_display: int = 20, title: str = "") -> Figure:
+    """shap's beeswarm of contributions: one dot per row and feature, coloured by value.
+
+    ``explanation`` comes from :meth:`leadscore.LeadModel.explain`.
+    """
+    import shap
+
+    fig = plt.figure(figsize=(8, 0.32 * max_display + 1.5))
+    shap.plots.beeswarm(explanation, max_display=max_display, show=False, plot_size=None)
+    fig.axes[0].set_title(title or "Contributions to the log-odds (TreeSHAP)")
+    fig.tight_layout()
+    return fig
+
+
+def waterfall_plot(explanation: Any, row: int = 0, *, max_display: int = 12,
+                   title: str = "") -> Figure:  # fmt: skip
+    """shap's waterfall for one lead: from the base value to its log-odds, feature by feature."""
+    import shap
+
+    fig = plt.figure(figsize=(8, 0.4 * max_display + 1.5))
+    shap.plots.waterfall(explanation[row], max_display=max_display, show=False)
+    fig = plt.gcf()
+    fig.axes[0].set_title(title or "One lead, feature by feature (log-odds)")
+    fig.tight_layout()
+    return fig
+
+
+def criteria_importance_plot(criteria: pd.DataFrame, *, title: str = "") -> Figure:
+    """Mean absolute contribution per qualification criterion, with the mean signed one.
+
+    ``criteria`` holds one column per criterion, as from
+    :meth:`leadscore.LeadModel.explain_criteria`.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"fit": [0.5, -0.1], "need": [1.0, 0.2]})
+    >>> criteria_importance_plot(frame).axes[0].get_xlabel()
+    'mean |contribution| (log-odds)'
+    """
+    magnitude = criteria.abs().mean().sort_values()
+    signed = criteria.mean().reindex(magnitude.index)
+    fig, ax = plt.subplots(figsize=(6.5, 0.38 * len(magnitude) + 1.3))
+    ax.barh(magnitude.index.str.replace("_", " "), magnitude.to_numpy(), color="#1f6feb")
+    for i, (size, mean) in enumerate(zip(magnitude.to_numpy(), signed.to_numpy(), strict=True)):
+        colour = "#1a7f37" if mean >= 0 else "#cf222e"
+        ax.text(size, i, f"  net {mean:+.2f}", va="center", color=colour, fontsize=8)
+    ax.set(xlabel="mean |contribution| (log-odds)",
+           title=title or "What drives the score, by criterion")  # fmt: skip
+    ax.set_xlim(0, float(magnitude.max()) * 1.3 if len(magnitude) else 1)
     fig.tight_layout()
     return fig
 

@@ -86,7 +86,7 @@ _FUNNEL = ("lead", "mql", "sal", "sql", "opportunity", "customer")
 _LOST = -1
 _CUSTOMER = 5
 #: Weekly log-odds of moving from stage k to k+1, and of being lost, at an average contact.
-_ADVANCE_LOGIT = np.array([-4.8, -4.2, -4.8, -5.2, -7.5])
+_ADVANCE_LOGIT = np.array([-4.5, -4.2, -4.8, -5.2, -7.0])
 _LOSS_LOGIT = np.array([-6.0, -3.0, -2.8, -3.0, -2.4])
 #: How much recent activity drives each step: marketing steps run on it, sales steps less so.
 _ACTIVITY_WEIGHT = np.array([1.0, 1.0, 0.6, 0.3, 0.3])
@@ -98,23 +98,13 @@ _STEP_WEIGHTS = {
     "budget": (0.3, 0.5, 0.9, 1.3, 1.9),
     "authority": (0.4, 0.7, 1.0, 1.3, 1.6),
     "need": (1.3, 1.2, 1.0, 0.8, 0.6),
-    "engagement": (1.4, 1.1, 0.8, 0.5, 0.3),
+    "engagement": (1.3, 1.1, 1.0, 0.8, 0.7),
     "buying_group": (0.3, 0.5, 0.9, 1.3, 1.8),
     "source": (1.4, 1.1, 0.8, 0.5, 0.3),
 }
-#: Two sales motions weigh the criteria differently. Small companies (up to 50 employees, or no
-#: account) buy self-serve: their own need and activity decide, titles and colleagues hardly
-#: matter. Larger companies buy through a buying group: authority and the group decide, one
-#: person's clicks much less. The truth holds each criterion's effect at weight 1.
-_MOTION_WEIGHTS = {
-    "self_serve": {"fit": 1.0, "budget": 0.7, "authority": 0.0, "need": 1.7, "engagement": 2.0,
-                   "buying_group": 0.0, "source": 1.3},
-    "sales_led": {"fit": 1.0, "budget": 1.2, "authority": 1.6, "need": 0.7, "engagement": 0.3,
-                  "buying_group": 1.8, "source": 0.8},
-}  # fmt: skip
-#: Activity volume and share of high-intent activity by stage (lead .. customer, then lost).
+#: Volume of awareness and of high-intent activity by stage (lead .. customer, then lost).
 _STAGE_VOLUME = np.array([1.0, 1.6, 2.0, 2.6, 3.0, 0.6, 0.25])
-_STAGE_INTENT = np.array([0.0, 0.5, 1.0, 1.6, 1.9, -0.5, -1.0])
+_STAGE_INTENT = np.array([1.0, 1.6, 2.2, 2.8, 3.0, 0.5, 0.2])
 
 # Each kind of activity: type, pool of details (None: no detail).
 _KINDS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
@@ -134,13 +124,19 @@ _KINDS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
     ("credit_check", None),
 )
 _CREDIT_CHECK_KIND = 13
-#: Mix of kinds for awareness activity (any stage) and for high-intent activity by stage.
-_AWARENESS_MIX = {0: 0.55, 1: 0.12, 2: 0.17, 3: 0.03, 4: 0.07, 5: 0.06}
+#: Mix of kinds by phase of the funnel: awareness activity (driven by interest) and
+#: high-intent activity (driven by need): pricing, demo requests, buying content, quotes.
+_AWARENESS_MIX = {
+    "early": {0: 0.54, 1: 0.12, 2: 0.16, 3: 0.03, 4: 0.06, 5: 0.05, 7: 0.04},  # lead, mql
+    "sales": {0: 0.45, 1: 0.12, 2: 0.12, 5: 0.04, 7: 0.05, 11: 0.22},  # sal, sql
+    "deal": {0: 0.40, 1: 0.10, 2: 0.10, 11: 0.40},  # opportunity
+    "after": {0: 0.60, 1: 0.10, 2: 0.30},  # customer, lost
+}
 _INTENT_MIX = {
-    "early": {6: 0.34, 7: 0.22, 8: 0.10, 9: 0.16, 10: 0.18},  # lead, mql
-    "sales": {6: 0.20, 7: 0.08, 8: 0.25, 9: 0.07, 10: 0.12, 11: 0.28},  # sal, sql
-    "deal": {6: 0.10, 8: 0.08, 10: 0.10, 11: 0.45, 12: 0.27},  # opportunity
-    "after": {6: 0.25, 10: 0.45, 11: 0.30},  # customer, lost
+    "early": {6: 0.40, 8: 0.12, 9: 0.22, 10: 0.26},
+    "sales": {6: 0.30, 8: 0.35, 9: 0.10, 10: 0.25},
+    "deal": {6: 0.20, 8: 0.10, 10: 0.20, 12: 0.50},
+    "after": {6: 0.30, 10: 0.70},
 }
 _INTENT_PHASE = ("early", "early", "sales", "sales", "deal", "after", "after")
 
@@ -192,7 +188,6 @@ class _Population:
     truth: pd.DataFrame
     can_sign: np.ndarray  # a decision maker, or an engaged one at the account
     poor_credit: np.ndarray  # the account's credit rating is D
-    motion: np.ndarray  # 0 self-serve, 1 sales-led
 
 
 def _make_population(
@@ -235,7 +230,7 @@ def _make_population(
     created_us = created_us // 1_000_000 * 1_000_000  # whole seconds
 
     interest = rng.normal(0.0, 1.0, n_contacts)
-    need = rng.normal(0.0, 1.0, n_contacts) + _effect(_DEPARTMENTS, department)
+    need = rng.normal(0.0, 1.0, n_contacts) + 0.3 * _effect(_DEPARTMENTS, department)
 
     truth = _true_effects(
         account_index=account_index,
@@ -286,10 +281,9 @@ def _make_population(
     dm_at_account = np.bincount(acc[has_account], dm_engaged[has_account], n_accounts)[acc] > 0
     can_sign = (role == "decision_maker") | (has_account & dm_at_account)
     poor_credit = has_account & (credit[acc] == "D")
-    motion = (has_account & (employees[acc] > 50)).astype(np.int64)
     return _Population(
         accounts, contacts, account_index, created_us, role, interest, need, truth,
-        can_sign, poor_credit, motion,
+        can_sign, poor_credit,
     )  # fmt: skip
 
 
@@ -397,9 +391,8 @@ def _simulate(
 ) -> _History:
     n = len(pop.created_us)
     effects = pop.truth[list(_STEP_WEIGHTS)].to_numpy()
-    # score by step: contacts x 5, each criterion weighted for that step and the sales motion
-    motion = np.array([list(m.values()) for m in _MOTION_WEIGHTS.values()])[pop.motion]
-    step_score = np.einsum("nc,ck->nk", effects * motion, np.array(list(_STEP_WEIGHTS.values())))
+    # score by step: contacts x 5, each criterion weighted for that step
+    step_score = effects @ np.array(list(_STEP_WEIGHTS.values()))
     score = effects.sum(axis=1)
     fit = pop.truth["fit"].to_numpy()
     created_week = np.searchsorted(week_starts_us, pop.created_us, side="right") - 1
@@ -407,10 +400,10 @@ def _simulate(
     acc = np.maximum(pop.account_index, 0)
     n_accounts = len(pop.accounts)
 
-    base_rate = activity_scale * np.exp(-0.35 + 1.15 * pop.interest + rng.normal(0, 0.35, n))
+    base_rate = activity_scale * np.exp(-0.6 + 1.15 * pop.interest + rng.normal(0, 0.35, n))
     fade_weeks = rng.lognormal(np.log(26), 0.5, n)
     burst_chance = _sigmoid(-3.6 + 0.6 * pop.need + 0.4 * pop.interest)
-    intent_logit = -2.4 + 0.85 * pop.need
+    intent_rate = activity_scale * np.exp(-2.2 + 1.2 * pop.need + rng.normal(0, 0.25, n))
     season = _season(week_starts_us)
 
     stage = np.zeros(n, dtype=np.int8)  # 0..5 funnel, -1 lost
@@ -477,10 +470,9 @@ def _simulate(
         age = week - created_week
         level = np.maximum(np.exp(-np.maximum(age, 0) / fade_weeks), 0.15)
         stage_row = np.where(stage < 0, 6, stage)
-        rate = base_rate * (level * np.where(quiet, 0.05, 1.0) + burst) * season[week]
-        rate = np.where(alive, rate * _STAGE_VOLUME[stage_row], 0.0)
-        n_events = rng.poisson(rate)
-        n_intent = rng.binomial(n_events, _sigmoid(intent_logit + _STAGE_INTENT[stage_row]))
+        presence = np.where(alive, (level * np.where(quiet, 0.05, 1.0) + burst) * season[week], 0.0)
+        n_intent = rng.poisson(intent_rate * presence * _STAGE_INTENT[stage_row])
+        n_events = rng.poisson(base_rate * presence * _STAGE_VOLUME[stage_row]) + n_intent
         active = np.flatnonzero(n_events)
         records.append(
             (
@@ -539,7 +531,7 @@ def _activities(
     kind = np.empty(len(contact), dtype=np.int16)
     u = rng.random(len(contact))
     for stage_index, phase in enumerate(_INTENT_PHASE):
-        for is_intent, mix in ((False, _AWARENESS_MIX), (True, _INTENT_MIX[phase])):
+        for is_intent, mix in ((False, _AWARENESS_MIX[phase]), (True, _INTENT_MIX[phase])):
             rows = np.flatnonzero((stage == stage_index) & (intent == is_intent))
             kinds = np.array(list(mix))
             shares = np.array(list(mix.values()))
@@ -669,9 +661,10 @@ def make_crm(
        credit check before the close fails for a D rating. Activity is Poisson with a contact
        rate that is log-normal in interest, fades with age, switches off in quiet spells, dips in
        August and the holidays, jumps in bursts (more often with need) and after each step
-       forward, and grows with the stage. A share of it, rising with need and stage, is high
-       intent: pricing page, forms, demo requests, buyer's guides, product pages; meetings after
-       sql, quotes in opportunity. Most deals get a credit check in the days before they close.
+       forward, and grows with the stage. High-intent activity (pricing page, demo requests,
+       buyer's guides, product pages, quotes in opportunity) is a second Poisson stream whose
+       rate grows with need, not interest, so that the two traits show in different signals;
+       meetings follow the sales stages. Most deals get a credit check in the days before they close.
     5. Activity timestamps fall on working days and hours; stage changes anywhere in the week.
 
     Base rates at the defaults: about 15% of leads reach sql within a year, about 30-35% of those

@@ -162,6 +162,18 @@ def _log_plots(mlflow: Any, scorer: Any, test: pd.DataFrame, folder: Path) -> No
                                   title=f"Feature importance: {target}"),
             folder / f"importance_{target}.png",
         )  # fmt: skip
+        sample = X.sample(min(len(X), 2000), random_state=0)
+        explanation = model.explain(sample)
+        plots.save(plots.beeswarm_plot(explanation, title=f"Contributions: {target}"),
+                   folder / f"beeswarm_{target}.png")  # fmt: skip
+        criteria = model.explain_criteria(sample, criteria=dict(
+            scorer.config.features.attribute_criteria))  # fmt: skip
+        plots.save(plots.criteria_importance_plot(criteria, title=f"Criteria: {target}"),
+                   folder / f"criteria_{target}.png")  # fmt: skip
+        top = int(np.argmax(model.decision_function(sample)))
+        plots.save(plots.waterfall_plot(explanation, top,
+                                        title=f"The top-scored lead of the sample: {target}"),
+                   folder / f"waterfall_{target}.png")  # fmt: skip
     mlflow.log_artifacts(str(folder), artifact_path="plots")
 
 

@@ -1,0 +1,138 @@
+"""Explanations: fidelity to the generator's truth, and the cost of explaining every score.
+
+Fidelity. make_crm(20_000) for a few seeds, the training job of ``leadscore train``, then the
+scores of every open contact at the end of the data. For each criterion the generator uses,
+the Spearman correlation between the criterion's contribution (log-odds, summed over its
+features) and ``crm.truth`` (the criterion's true effect on the contact's log-odds), for both
+targets. Goal: at least 0.5.
+
+Speed. A model trained on make_crm(20_000) scores ``--rows`` feature rows built from
+make_crm(100_000) (24 monthly cutoffs). In separate processes, on the same booster and rows:
+
+- reference: one bare ``booster.predict(matrix, pred_contrib=True)`` call;
+- leadscore: ``LeadModel.summarize(X, k=3)``: calibrated probabilities, contributions summed per
+  criterion and the top three reasons each way, in chunks of 100k rows, with the exact
+  per-tree deduplication of decision patterns;
+- leadscore without deduplication (one ``pred_contrib`` per chunk).
+
+    python benchmarks/bench_explain.py [--rows 1000000] [--seeds 3] [--skip-fidelity]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import warnings
+from pathlib import Path
+
+import pandas as pd
+from scipy.stats import spearmanr
+
+import leadscore as ls
+from _measure import measure
+from leadscore.pipeline import train_scorer
+
+TRUE_CRITERIA = ("fit", "budget", "authority", "need", "engagement", "buying_group", "source")
+
+
+def fidelity(seeds: int) -> None:
+    print("== fidelity: Spearman(criterion contribution, crm.truth), open contacts at the end ==")
+    rows = []
+    for seed in range(seeds):
+        crm = ls.make_crm(20_000, seed=seed)
+        scorer = train_scorer(crm).scorer
+        as_of = crm.time_span()[1].ceil("D")
+        scores = scorer.score(crm, as_of).merge(crm.truth, on="contact_id", suffixes=("", "_true"))
+        for target, prefix in (("customer", ""), ("prospect", "prospect_")):
+            for criterion in TRUE_CRITERIA:
+                pair = scores[[f"{prefix}{criterion}", f"{criterion}_true"]].dropna()
+                rho = spearmanr(pair.iloc[:, 0], pair.iloc[:, 1]).statistic
+                rows.append((target, criterion, seed, rho, len(pair)))
+    table = pd.DataFrame(rows, columns=["target", "criterion", "seed", "spearman", "contacts"])
+    wide = table.pivot_table(index="criterion", columns=["target", "seed"], values="spearman")
+    wide = wide.reindex(list(TRUE_CRITERIA))
+    print(wide.round(3).to_string())
+    worst = table.groupby("target")["spearman"].min()
+    print("lowest per target: " + ", ".join(f"{t} {v:.3f}" for t, v in worst.items()))
+
+
+def _prepare(folder: Path, n_rows: int) -> None:
+    scorer = train_scorer(ls.make_crm(20_000, seed=0)).scorer
+    scorer.save(folder / "scorer")
+    crm = ls.make_crm(100_000, seed=1)
+    table = ls.build_training_table(crm, pd.date_range("2024-02-01", periods=24, freq="MS"))
+    table = table.head(n_rows)
+    if len(table) < n_rows:
+        repeats = -(-n_rows // len(table))
+        table = pd.concat([table] * repeats, ignore_index=True).head(n_rows)
+    table[scorer.feature_names_].to_parquet(folder / "rows.parquet")
+
+
+def _load(folder: str) -> tuple[ls.LeadModel, pd.DataFrame]:
+    scorer = ls.LeadScorer.load(Path(folder) / "scorer")
+    return scorer.models_["customer"], pd.read_parquet(Path(folder) / "rows.parquet")
+
+
+def bare(folder: str) -> dict[str, float]:
+    model, X = _load(folder)
+    matrix = model.preprocessor_.transform(X)
+    import time
+
+    start = time.perf_counter()
+    out = model.booster_.predict(matrix, pred_contrib=True)
+    return {"seconds": time.perf_counter() - start, "rows": float(len(out))}
+
+
+def ours(folder: str, deduplicate: bool) -> dict[str, float]:
+    model, X = _load(folder)
+    import time
+
+    start = time.perf_counter()
+    summary = model.summarize(X, k=3, deduplicate=deduplicate)
+    return {
+        "seconds": time.perf_counter() - start,
+        "rows": float(len(summary.proba)),
+        "distinct": summary.distinct_share,
+        "with_reasons": float(pd.notna(summary.reasons).mean()),
+    }
+
+
+def speed(n_rows: int) -> None:
+    print(f"\n== speed: {n_rows:,} rows, one booster (the customer model) ==")
+    with tempfile.TemporaryDirectory() as folder:
+        _prepare(Path(folder), n_rows)
+        model, _ = _load(folder)
+        print(f"   booster: {model.n_estimators_} trees, {model.n_features_in_} features")
+        runs = {
+            "bare pred_contrib (reference)": measure(bare, folder),
+            "leadscore summarize, deduplicated": measure(ours, folder, True),
+            "leadscore summarize, no deduplication": measure(ours, folder, False),
+        }
+    reference = runs["bare pred_contrib (reference)"]
+    for name, run in runs.items():
+        seconds = run.result["seconds"]
+        extra = ""
+        if "distinct" in run.result:
+            extra = (f"  distinct patterns {run.result['distinct']:.1%} of rows per tree,"
+                     f" rows with reasons {run.result['with_reasons']:.1%}")  # fmt: skip
+        print(f"   {name:40s} {seconds:8.1f} s  ({seconds / reference.result['seconds']:.2f}x)"
+              f"  peak RSS {run.peak_rss_mb:7,.0f} MB"
+              f" ({run.peak_rss_mb / reference.peak_rss_mb:.2f}x){extra}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--skip-fidelity", action="store_true")
+    parser.add_argument("--skip-speed", action="store_true")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    if not args.skip_fidelity:
+        fidelity(args.seeds)
+    if not args.skip_speed:
+        speed(args.rows)
+
+
+if __name__ == "__main__":
+    main()
