@@ -1,9 +1,10 @@
 """Model quality on a synthetic CRM (time-based holdout) and on UCI bank marketing.
 
-1. make_crm(20_000) (two years of history) for a few seeds, the training job of ``leadscore train`` (monthly cutoffs,
-   holdout = latest quarter of the fully labelled cutoffs, training labels that look into the
-   holdout purged): ROC AUC, PR AUC, Brier and expected calibration error per target for
-   leadscore, the logistic regression and the rules-based points score, on the same rows.
+1. make_crm(20_000) (two years of history) for a few seeds, the training job of
+   ``leadscore train`` (monthly cutoffs, holdout = latest quarter of the fully labelled
+   cutoffs, training labels that look into the holdout purged): ROC AUC, PR AUC, Brier and
+   expected calibration error per target for leadscore, the logistic regression and the
+   rules-based points score, on the same rows.
 2. ../shared/data/bank-marketing/bank-additional-full.csv without ``duration`` (known only after
    the call), on the raw columns: a stratified random 80/20 split (five seeds) and the
    time-ordered split (first 80% of rows train, last 20% test). LeadModel next to a plain

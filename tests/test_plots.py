@@ -32,8 +32,9 @@ def test_model_plots(tmp_path: Path, explained: tuple[ls.LeadModel, pd.DataFrame
         "beeswarm": plots.beeswarm_plot(explanation),
         "waterfall": plots.waterfall_plot(explanation, 3),
         "criteria": plots.criteria_importance_plot(model.explain_criteria(X)),
-        "importance": plots.importance_plot(list(model.feature_names_in_),
-                                            model.feature_importances_),  # fmt: skip
+        "importance": plots.importance_plot(
+            list(model.feature_names_in_), model.feature_importances_
+        ),
     }
     for name, figure in figures.items():
         assert figure.axes, name

@@ -75,8 +75,8 @@ class FeatureSpec:
     missing : str
         Template for a missing value (in either direction).
     kind : str
-        ``count``, ``weighted``, ``days``, ``number``, ``money``, ``flag``, ``ratio`` or
-        ``category``: how ``{value}`` is formatted.
+        ``count``, ``weighted``, ``days``, ``number``, ``money``, ``flag``, ``ratio``,
+        ``percent`` or ``category``: how ``{value}`` is formatted.
     family : str
         The signal the feature measures (an activity type, or an attribute): reasons name each
         family once, however many windows and measures of it moved the score.
@@ -283,7 +283,8 @@ _KNOWN: dict[str, tuple[str, str, str, str, str, str, str]] = {
                          "{value} contacts known at the account", "No account on record",
                          "count"),
     "account_engaged_contacts": ("buying_group",
-                                 "Other contacts at the account active lately, email opens aside (90 days by default)",
+                                 "Other contacts at the account active lately, email opens "
+                                 "aside (90 days by default)",
                                  "GRP_ENGAGED", "{value} colleagues engaged at the account",
                                  "{value} colleagues engaged at the account",
                                  "No account on record", "count"),

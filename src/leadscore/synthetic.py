@@ -664,7 +664,8 @@ def make_crm(
        forward, and grows with the stage. High-intent activity (pricing page, demo requests,
        buyer's guides, product pages, quotes in opportunity) is a second Poisson stream whose
        rate grows with need, not interest, so that the two traits show in different signals;
-       meetings follow the sales stages. Most deals get a credit check in the days before they close.
+       meetings follow the sales stages. Most deals get a credit check in the days before they
+       close.
     5. Activity timestamps fall on working days and hours; stage changes anywhere in the week.
 
     Base rates at the defaults: about 15% of leads reach sql within a year, about 30-35% of those
