@@ -96,7 +96,12 @@ def test_hand_computed_values(hand_made: ls.CRMData) -> None:
     assert c1["account_contacts"] == 2
     assert c1["account_engaged_contacts"] == 1
     assert c1["account_activity_recent"] == 1
-    assert c2["account_activity_recent"] == 3
+    assert c2["account_activity_recent"] == 2  # c1's demo request and visit; opens are passive
+    # intent: c1's demo request (a need type) and its visit to /pricing (a need detail)
+    assert c1["intent_share"] == pytest.approx(2 / 3)
+    assert c1["intent_share_total"] == pytest.approx(2 / 3)
+    assert c1["any_total"] == 3
+    assert c3["intent_share"] == 0.0
     assert c1["account_blocker_present"] == 1
     assert c1["account_blocker_engaged"] == 1
     assert c2["account_decision_maker_engaged"] == 1
