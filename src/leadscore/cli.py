@@ -167,12 +167,11 @@ def _print_evaluation(evaluation: Any, title: str) -> None:
     out.print(table)
 
 
-def _tracking_options(command: _F) -> _F:
-    command = click.option(
-        "--tracking-uri", default=None,
-        help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
-    )(command)  # fmt: skip
-    return command
+_tracking_options = click.option(
+    "--tracking-uri",
+    default=None,
+    help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
+)
 
 
 def _train_and_log(

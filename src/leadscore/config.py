@@ -143,8 +143,10 @@ class FeatureConfig:
         of the need criterion, and activity whose detail signals a need).
     passive_activity_types : tuple of str
         Activity that does not show engagement on its own: email opens are often made by the
-        mail client, not the person. A colleague counts as engaged at the account only with
-        other activity in the buying-group window.
+        mail client, not the person.
+    engaged_min_activities : int
+        A colleague counts as engaged at the account with at least this many activities, passive
+        ones aside, in the buying-group window.
     title_column : str
         Contact column holding the job title; its seniority is read from keywords
         (``title_seniority``) and the free text itself is not a feature.
@@ -182,6 +184,7 @@ class FeatureConfig:
     active_weeks: int = 13
     intent_days: int = 90
     passive_activity_types: tuple[str, ...] = ("email_open",)
+    engaged_min_activities: int = 3
     title_column: str = "job_title"
     role_column: str = "role"
     decision_maker_roles: tuple[str, ...] = ("decision_maker",)
@@ -206,6 +209,11 @@ class FeatureConfig:
             )
         if self.active_weeks <= 0:
             raise ConfigError(f"features.active_weeks: expected > 0, got {self.active_weeks}")
+        if self.engaged_min_activities < 1:
+            raise ConfigError(
+                "features.engaged_min_activities: expected at least 1, got "
+                f"{self.engaged_min_activities}"
+            )
         if self.intent_days <= 0:
             raise ConfigError(f"features.intent_days: expected > 0, got {self.intent_days}")
         object.__setattr__(self, "windows_days", tuple(int(w) for w in self.windows_days))

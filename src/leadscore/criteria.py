@@ -283,8 +283,8 @@ _KNOWN: dict[str, tuple[str, str, str, str, str, str, str]] = {
                          "{value} contacts known at the account", "No account on record",
                          "count"),
     "account_engaged_contacts": ("buying_group",
-                                 "Other contacts at the account active lately, email opens "
-                                 "aside (90 days by default)",
+                                 "Other contacts at the account engaged lately: three "
+                                 "activities or more, email opens aside, in 90 days (defaults)",
                                  "GRP_ENGAGED", "{value} colleagues engaged at the account",
                                  "{value} colleagues engaged at the account",
                                  "No account on record", "count"),

@@ -341,7 +341,7 @@ def _buying_group(
 ) -> dict[str, np.ndarray]:
     window = activity.active.counts(t - config.buying_group_days * US_PER_DAY, t).astype(float)
     exists_f = exists.astype(float)
-    engaged = (window > 0).astype(float)
+    engaged = (window >= config.engaged_min_activities).astype(float)
     out = {
         "account_contacts": accounts.others(exists_f) + 1.0,
         "account_engaged_contacts": accounts.others(engaged),
