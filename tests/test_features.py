@@ -96,22 +96,23 @@ def test_hand_computed_values(hand_made: ls.CRMData) -> None:
     assert c1["account_contacts"] == 2
     assert c1["account_activity_recent"] == 1
     assert c2["account_activity_recent"] == 2  # c1's demo request and visit; opens are passive
-    # engaged takes three activities by default: nobody at a1 is engaged yet
-    assert c1["account_engaged_contacts"] == 0
-    assert c1["account_blocker_engaged"] == 0
-    assert c2["account_decision_maker_engaged"] == 0
+    # by default one activity, email opens aside, makes a colleague engaged
+    assert c1["account_engaged_contacts"] == 1
+    assert c1["account_blocker_engaged"] == 1
+    assert c2["account_decision_maker_engaged"] == 1
     assert c1["account_blocker_present"] == 1
+    assert c2["account_blocker_present"] == 0  # only others count
     # intent: c1's demo request (a need type) and its visit to /pricing (a need detail)
     assert c1["intent_share"] == pytest.approx(2 / 3)
     assert c1["intent_share_total"] == pytest.approx(2 / 3)
     assert c1["any_total"] == 3
+    assert c1["active_per_month"] == pytest.approx(2 * 30 / 59)  # the open is passive
     assert c3["intent_share"] == 0.0
-    assert c2["account_blocker_present"] == 0  # only others count
-    loose = build_features(hand_made, AS_OF, config=ls.FeatureConfig(engaged_min_activities=1))
-    loose = loose.set_index("contact_id")
-    assert loose.loc["c1", "account_engaged_contacts"] == 1
-    assert loose.loc["c1", "account_blocker_engaged"] == 1
-    assert loose.loc["c2", "account_decision_maker_engaged"] == 1
+    strict = build_features(hand_made, AS_OF, config=ls.FeatureConfig(engaged_min_activities=3))
+    strict = strict.set_index("contact_id")
+    assert strict.loc["c1", "account_engaged_contacts"] == 0
+    assert strict.loc["c1", "account_blocker_engaged"] == 0
+    assert strict.loc["c2", "account_decision_maker_engaged"] == 0
     assert math.isnan(c3["account_contacts"])
     # attributes
     assert c1["title_seniority"] == "VP"

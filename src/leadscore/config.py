@@ -184,7 +184,7 @@ class FeatureConfig:
     active_weeks: int = 13
     intent_days: int = 90
     passive_activity_types: tuple[str, ...] = ("email_open",)
-    engaged_min_activities: int = 3
+    engaged_min_activities: int = 1
     title_column: str = "job_title"
     role_column: str = "role"
     decision_maker_roles: tuple[str, ...] = ("decision_maker",)

@@ -259,6 +259,11 @@ _KNOWN: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "any_total": ("engagement", "Activities of every kind so far", "ENG_ANY_TOTAL",
                   "{value} activities so far", "{value} activities so far",
                   "No activity on record", "count"),
+    "active_per_month": ("engagement",
+                         "Activities per month since the contact was created, email opens aside",
+                         "ENG_RATE", "{value} activities a month on average",
+                         "Only {value} activities a month on average",
+                         "No activity on record", "ratio"),
     # timing
     "days_since_created": ("timing", "Days since the contact was created", "TIME_AGE",
                            "Created {value}: still fresh", "Created {value}: going stale",
@@ -283,8 +288,8 @@ _KNOWN: dict[str, tuple[str, str, str, str, str, str, str]] = {
                          "{value} contacts known at the account", "No account on record",
                          "count"),
     "account_engaged_contacts": ("buying_group",
-                                 "Other contacts at the account engaged lately: three "
-                                 "activities or more, email opens aside, in 90 days (defaults)",
+                                 "Other contacts at the account active lately, email opens "
+                                 "aside (90 days by default)",
                                  "GRP_ENGAGED", "{value} colleagues engaged at the account",
                                  "{value} colleagues engaged at the account",
                                  "No account on record", "count"),

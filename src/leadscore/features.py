@@ -296,6 +296,13 @@ def _activity_features(activity: _Activity, t: int, config: FeatureConfig) -> di
     return out
 
 
+def _lifetime_rate(events: _Events, t: int, timeline: StageTimeline) -> np.ndarray:
+    """Activities per 30 days since the contact was created (at least one month of age)."""
+    age_days = np.maximum((t - timeline.created_us) / US_PER_DAY, 30.0)
+    total = events.counts(np.iinfo(np.int64).min, t)
+    return np.where(timeline.created_us < t, total * 30.0 / age_days, np.nan)
+
+
 def _active_weeks(events: _Events, t: int, n_weeks: int) -> np.ndarray:
     """Number of the last ``n_weeks`` 7-day periods before ``t`` with any event."""
     lo, hi = np.searchsorted(events.times, (t - n_weeks * _WEEK_US, t), side="left")
@@ -403,6 +410,7 @@ class _Prepared:
             "days_in_stage": (t - since) / US_PER_DAY,
         }
         numeric |= _activity_features(self.activity, t, self.config)
+        numeric["active_per_month"] = _lifetime_rate(self.activity.active, t, self.timeline)
         numeric |= _buying_group(self.accounts, self.activity, t, exists, rank, self.config)
         return rank, numeric
 
