@@ -62,6 +62,30 @@ def cli() -> None:
     """Predictive lead scoring that says why."""
 
 
+def _config_option(help_text: str) -> Callable[[_F], _F]:
+    return click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=help_text,
+    )
+
+
+_data_option = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder of contacts, accounts, activities and stages.",
+)
+
+_tracking_option = click.option(
+    "--tracking-uri",
+    default=None,
+    help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
+)
+
+
 @cli.command()
 @click.option(
     "--contacts",
@@ -108,13 +132,7 @@ def generate(
 
 
 @cli.command()
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Folder of contacts, accounts, activities and stages.",
-)
+@_data_option
 @click.option("--as-of", "as_of", required=True, help="Point in time (UTC); rows before it count.")
 @click.option(
     "--out",
@@ -123,12 +141,7 @@ def generate(
     required=True,
     help="Output file, .parquet or .csv.",
 )
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="TOML configuration (column mapping, feature settings).",
-)
+@_config_option("TOML configuration (column mapping, feature settings).")
 @_handles_errors
 def features(data_dir: Path, as_of: str, out_file: Path, config_file: Path | None) -> None:
     """Write the point-in-time features of every eligible contact."""
@@ -167,13 +180,6 @@ def _print_evaluation(evaluation: Any, title: str) -> None:
     out.print(table)
 
 
-_tracking_options = click.option(
-    "--tracking-uri",
-    default=None,
-    help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
-)
-
-
 def _train_and_log(
     crm: Any, config: Any, out_dir: Path, tracking_uri: str | None, artifact_root: str | None
 ) -> Any:
@@ -204,19 +210,8 @@ def _train_and_log(
 
 
 @cli.command()
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Folder of contacts, accounts, activities and stages.",
-)
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="TOML configuration.",
-)
+@_data_option
+@_config_option("TOML configuration.")
 @click.option(
     "--out",
     "out_dir",
@@ -225,7 +220,7 @@ def _train_and_log(
     show_default=True,
     help="Folder to save the scorer to.",
 )
-@_tracking_options
+@_tracking_option
 @_handles_errors
 def train(
     data_dir: Path, config_file: Path | None, out_dir: Path, tracking_uri: str | None
@@ -251,14 +246,9 @@ def _load_model(model: str, tracking_uri: str | None) -> Any:
 
 @cli.command()
 @click.option("--model", "model", required=True, help="Saved scorer folder, or models:/NAME@ALIAS.")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), required=True)
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="TOML configuration for reading the data (column mapping).",
-)
-@_tracking_options
+@_data_option
+@_config_option("TOML configuration for reading the data (column mapping).")
+@_tracking_option
 @_handles_errors
 def evaluate(
     model: str, data_dir: Path, config_file: Path | None, tracking_uri: str | None
