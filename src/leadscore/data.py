@@ -95,12 +95,12 @@ TABLES: tuple[str, ...] = ("contacts", "accounts", "activities", "stages")
 # --------------------------------------------------------------------------------------------
 
 
-def _blank_to_missing(values: pd.Series) -> pd.Series:
+def blank_to_missing(values: pd.Series) -> pd.Series:
     text = values.astype("str")
     return text.mask(text.str.strip() == "")
 
 
-def _as_ids(values: pd.Series, table: str, column: str, *, nullable: bool) -> pd.Series:
+def as_ids(values: pd.Series, table: str, column: str, *, nullable: bool) -> pd.Series:
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
         raise SchemaError(
             table,
@@ -119,7 +119,7 @@ def _as_ids(values: pd.Series, table: str, column: str, *, nullable: bool) -> pd
                 count=int(fractional.sum()),
             )
         values = values.astype("Int64")
-    ids = _blank_to_missing(values)
+    ids = blank_to_missing(values)
     missing = ids.isna()
     if missing.any() and not nullable:
         raise SchemaError(
@@ -146,7 +146,7 @@ def _as_times(values: pd.Series, table: str, column: str) -> pd.Series:
             hint="Convert epoch numbers with pandas.to_datetime first",
         )
     else:
-        text = _blank_to_missing(values)
+        text = blank_to_missing(values)
         times = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
         retry = times.isna() & text.notna()
         if retry.any():
@@ -179,7 +179,7 @@ def _as_numbers(values: pd.Series, table: str, column: str) -> pd.Series:
         raise SchemaError(table, column, "wrong type: expected numbers, got booleans")
     if pd.api.types.is_numeric_dtype(values):
         return values
-    text = _blank_to_missing(values)
+    text = blank_to_missing(values)
     numbers = pd.to_numeric(text, errors="coerce")
     bad = numbers.isna() & text.notna()
     if bad.any():
@@ -213,7 +213,7 @@ def _map_values(text: pd.Series, lookup: Mapping[str, str | None]) -> pd.Series:
 
 
 def _map_stages(values: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
-    text = _blank_to_missing(values)
+    text = blank_to_missing(values)
     lookup: dict[str, str | None] = {}
     for value in text.dropna().unique():
         if value in mapping:
@@ -238,7 +238,7 @@ def _map_stages(values: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
 
 
 def _map_activity_types(values: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
-    text = _blank_to_missing(values)
+    text = blank_to_missing(values)
     missing = text.isna()
     if missing.any():
         raise SchemaError(
@@ -315,7 +315,7 @@ def _normalise_table(frame: Any, table: str, config: DataConfig) -> pd.DataFrame
         values = frame[name].reset_index(drop=True)
         name = str(name)
         if name in spec.ids or name in spec.nullable_ids:
-            columns[name] = _as_ids(values, table, name, nullable=name in spec.nullable_ids)
+            columns[name] = as_ids(values, table, name, nullable=name in spec.nullable_ids)
         elif name in spec.times:
             columns[name] = _as_times(values, table, name)
         elif name in spec.numbers:
@@ -325,11 +325,11 @@ def _normalise_table(frame: Any, table: str, config: DataConfig) -> pd.DataFrame
         elif table == "activities" and name == "activity_type":
             columns[name] = _map_activity_types(values, config.activity_types)
         elif isinstance(values.dtype, pd.StringDtype):
-            columns[name] = _blank_to_missing(values)
+            columns[name] = blank_to_missing(values)
         elif pd.api.types.is_object_dtype(values):
             non_missing = values.dropna()
             if non_missing.map(lambda v: isinstance(v, str)).all():
-                columns[name] = _blank_to_missing(values)
+                columns[name] = blank_to_missing(values)
             else:
                 kinds = sorted({type(v).__name__ for v in non_missing})
                 raise SchemaError(

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from leadscore._io import atomic_path, format_of, read_frame
+from leadscore.data import as_ids, blank_to_missing
 from leadscore.domain import CRITERIA
 from leadscore.errors import ConfigError, DataNotFoundError, SchemaError
 
@@ -90,34 +91,6 @@ def _rows(mask: pd.Series) -> list[str]:
     return [f"row {i}" for i in np.flatnonzero(mask.to_numpy())[:5]]
 
 
-def _blank_to_missing(values: pd.Series) -> pd.Series:
-    text = values.astype("str")
-    return text.mask(text.str.strip() == "")
-
-
-def _ids(values: pd.Series, column: str, *, nullable: bool) -> pd.Series:
-    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
-        raise SchemaError(
-            TABLE, column, f"wrong type: expected identifiers, got {values.dtype}",
-            values=values.head(5),
-        )  # fmt: skip
-    if pd.api.types.is_float_dtype(values):
-        fractional = values.notna() & (values != np.floor(values))
-        if fractional.any():
-            raise SchemaError(
-                TABLE, column, "wrong type: identifiers with a fractional part",
-                values=values[fractional], count=int(fractional.sum()),
-            )  # fmt: skip
-        values = values.astype("Int64")
-    ids = _blank_to_missing(values)
-    missing = ids.isna()
-    if missing.any() and not nullable:
-        raise SchemaError(
-            TABLE, column, "missing identifiers", values=_rows(missing), count=int(missing.sum())
-        )
-    return ids
-
-
 def _numbers(
     values: pd.Series,
     column: str,
@@ -131,7 +104,7 @@ def _numbers(
     if pd.api.types.is_numeric_dtype(values):
         numbers = values.astype("float64")
     else:
-        text = _blank_to_missing(values)
+        text = blank_to_missing(values)
         numbers = pd.to_numeric(text, errors="coerce").astype("float64")
         bad = numbers.isna() & text.notna()
         if bad.any():
@@ -190,7 +163,7 @@ def _text(values: pd.Series, column: str) -> pd.Series:
         raise SchemaError(
             TABLE, column, f"wrong type: expected text, got {values.dtype}", values=values.head(5)
         )
-    return _blank_to_missing(values)
+    return blank_to_missing(values)
 
 
 def _times(values: pd.Series, column: str) -> pd.Series:
@@ -206,7 +179,7 @@ def _times(values: pd.Series, column: str) -> pd.Series:
             values=values.head(5),
         )  # fmt: skip
     else:
-        text = _blank_to_missing(values)
+        text = blank_to_missing(values)
         times = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
         bad = times.isna() & text.notna()
         if bad.any():
@@ -231,8 +204,8 @@ def _converter(column: str) -> Callable[[pd.Series, str], pd.Series] | None:
         }
         return optional.get(base)
     converters: dict[str, Callable[[pd.Series, str], pd.Series]] = {
-        "contact_id": functools.partial(_ids, nullable=False),
-        "account_id": functools.partial(_ids, nullable=True),
+        "contact_id": lambda values, column: as_ids(values, TABLE, column, nullable=False),
+        "account_id": lambda values, column: as_ids(values, TABLE, column, nullable=True),
         "as_of": _times,
         "p_prospect": functools.partial(_numbers, nullable=False, low=0.0, high=1.0),
         "p_customer": functools.partial(_numbers, nullable=False, low=0.0, high=1.0),
