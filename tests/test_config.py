@@ -51,6 +51,7 @@ def test_toml_round_trip(tmp_path: Path) -> None:
         ({"features": {"windows_days": [0, 7]}}, "features.windows_days: expected positive days"),
         ({"features": {"half_life": 3}}, r"features: unknown setting\(s\) \['half_life'\]"),
         ({"features": {"activity_types": ["email open"]}}, "not usable in feature names"),
+        ({"features": {"active_colleague_rate": 0}}, "active_colleague_rate: expected > 0"),
         ({"labels": {"prospect_days": -1}}, "labels.prospect_days: expected a positive integer"),
     ],
 )

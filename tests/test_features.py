@@ -101,6 +101,14 @@ def test_hand_computed_values(hand_made: ls.CRMData) -> None:
     assert c1["account_blocker_engaged"] == 1
     assert c2["account_decision_maker_engaged"] == 1
     assert c1["account_blocker_present"] == 1
+    # sustained engagement: colleagues' activities per month since created, opens aside
+    # (c1: 2 in 59 days, c2: 1 in 55 days; c4 does not exist yet)
+    assert c2["account_decision_maker_rate"] == pytest.approx(2 * 30 / 59, rel=1e-6)
+    assert c1["account_decision_maker_rate"] == 0
+    assert c1["account_blocker_rate"] == pytest.approx(30 / 55, rel=1e-6)
+    assert c2["account_blocker_rate"] == 0
+    assert c1["account_active_colleagues"] == 0  # c2 is below one a month
+    assert c2["account_active_colleagues"] == 1
     assert c2["account_blocker_present"] == 0  # only others count
     # intent: c1's demo request (a need type) and its visit to /pricing (a need detail)
     assert c1["intent_share"] == pytest.approx(2 / 3)
@@ -113,6 +121,8 @@ def test_hand_computed_values(hand_made: ls.CRMData) -> None:
     assert strict.loc["c1", "account_engaged_contacts"] == 0
     assert strict.loc["c1", "account_blocker_engaged"] == 0
     assert strict.loc["c2", "account_decision_maker_engaged"] == 0
+    lenient = build_features(hand_made, AS_OF, config=ls.FeatureConfig(active_colleague_rate=0.5))
+    assert lenient.set_index("contact_id").loc["c1", "account_active_colleagues"] == 1
     assert math.isnan(c3["account_contacts"])
     # attributes
     assert c1["title_seniority"] == "VP"

@@ -147,6 +147,9 @@ class FeatureConfig:
     engaged_min_activities : int
         A colleague counts as engaged at the account with at least this many activities, passive
         ones aside, in the buying-group window.
+    active_colleague_rate : float
+        A colleague counts as active month after month (``account_active_colleagues``) with at
+        least this many activities per 30 days since it was created, passive ones aside.
     title_column : str
         Contact column holding the job title; its seniority is read from keywords
         (``title_seniority``) and the free text itself is not a feature.
@@ -185,6 +188,7 @@ class FeatureConfig:
     intent_days: int = 90
     passive_activity_types: tuple[str, ...] = ("email_open",)
     engaged_min_activities: int = 1
+    active_colleague_rate: float = 1.0
     title_column: str = "job_title"
     role_column: str = "role"
     decision_maker_roles: tuple[str, ...] = ("decision_maker",)
@@ -213,6 +217,10 @@ class FeatureConfig:
             raise ConfigError(
                 "features.engaged_min_activities: expected at least 1, got "
                 f"{self.engaged_min_activities}"
+            )
+        if not self.active_colleague_rate > 0:
+            raise ConfigError(
+                f"features.active_colleague_rate: expected > 0, got {self.active_colleague_rate}"
             )
         if self.intent_days <= 0:
             raise ConfigError(f"features.intent_days: expected > 0, got {self.intent_days}")

@@ -138,6 +138,11 @@ _FAMILIES = {
     "account_country": "country",
     "account_blocker_present": "blocker",
     "account_blocker_engaged": "blocker",
+    "account_blocker_rate": "blocker",
+    "account_decision_maker_engaged": "decision_maker",
+    "account_decision_maker_rate": "decision_maker",
+    "account_engaged_contacts": "engaged_colleagues",
+    "account_active_colleagues": "engaged_colleagues",
 }
 
 # The recency of anything is timing; the recency of a specific signal stays with its criterion.
@@ -306,6 +311,30 @@ _KNOWN: dict[str, tuple[str, str, str, str, str, str, str]] = {
                                 "GRP_BLOCKER_ENGAGED", "No engaged blocker at the account",
                                 "An engaged blocker at the account", "No account on record",
                                 "flag"),
+    "account_active_colleagues": ("buying_group",
+                                  "Other contacts at the account active month after month: "
+                                  "at least one activity a month since they were created, "
+                                  "email opens aside (by default)",
+                                  "GRP_ACTIVE_COLLEAGUES",
+                                  "{value} colleagues active month after month",
+                                  "{value} colleagues active month after month",
+                                  "No account on record", "count"),
+    "account_decision_maker_rate": ("buying_group",
+                                    "Activities per month of the account's decision makers "
+                                    "since they were created, email opens aside",
+                                    "GRP_DECISION_MAKER_RATE",
+                                    "Decision makers at the account average {value} activities "
+                                    "a month",
+                                    "Little activity from decision makers at the account "
+                                    "({value} a month)",
+                                    "No account on record", "ratio"),
+    "account_blocker_rate": ("buying_group",
+                             "Activities per month of the account's blockers since they were "
+                             "created, email opens aside",
+                             "GRP_BLOCKER_RATE",
+                             "Little blocker activity at the account ({value} a month)",
+                             "Blockers at the account average {value} activities a month",
+                             "No account on record", "ratio"),
     "account_activity_recent": ("buying_group",
                                 "Activities of the other contacts at the account, lately "
                                 "(buying-group window, 90 days by default)",

@@ -344,14 +344,25 @@ def _buying_group(
     t: int,
     exists: np.ndarray,
     rank: np.ndarray,
+    rate: np.ndarray,
     config: FeatureConfig,
 ) -> dict[str, np.ndarray]:
+    """The account around each contact, from its colleagues only.
+
+    Two views of the colleagues' engagement: lately (active in the buying-group window) and
+    sustained (their activities per month since they were created, which a quiet quarter does
+    not reset).
+    """
     window = activity.active.counts(t - config.buying_group_days * US_PER_DAY, t).astype(float)
     exists_f = exists.astype(float)
     engaged = (window >= config.engaged_min_activities).astype(float)
+    rate = np.nan_to_num(rate, nan=0.0)
     out = {
         "account_contacts": accounts.others(exists_f) + 1.0,
         "account_engaged_contacts": accounts.others(engaged),
+        "account_active_colleagues": accounts.others(
+            (rate >= config.active_colleague_rate).astype(float)
+        ),
         "account_activity_recent": accounts.others(window),
         "account_contacts_sql_plus": accounts.others(((rank >= _SQL_RANK) & exists).astype(float)),
         "account_customers": accounts.others((rank == _CUSTOMER_RANK).astype(float)),
@@ -361,6 +372,8 @@ def _buying_group(
         out["account_decision_maker_engaged"] = np.sign(accounts.others(dm * engaged))
         out["account_blocker_present"] = np.sign(accounts.others((blocker & exists).astype(float)))
         out["account_blocker_engaged"] = np.sign(accounts.others(blocker * engaged))
+        out["account_decision_maker_rate"] = accounts.others(dm * rate)
+        out["account_blocker_rate"] = accounts.others(blocker * rate)
     return out
 
 
@@ -410,8 +423,9 @@ class _Prepared:
             "days_in_stage": (t - since) / US_PER_DAY,
         }
         numeric |= _activity_features(self.activity, t, self.config)
-        numeric["active_per_month"] = _lifetime_rate(self.activity.active, t, self.timeline)
-        numeric |= _buying_group(self.accounts, self.activity, t, exists, rank, self.config)
+        rate = _lifetime_rate(self.activity.active, t, self.timeline)
+        numeric["active_per_month"] = rate
+        numeric |= _buying_group(self.accounts, self.activity, t, exists, rank, rate, self.config)
         return rank, numeric
 
     def features_at(self, as_of: pd.Timestamp, rows: np.ndarray | None = None) -> _Block:
