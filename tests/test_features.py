@@ -114,7 +114,12 @@ def test_hand_computed_values(hand_made: ls.CRMData) -> None:
     assert c1["intent_share"] == pytest.approx(2 / 3)
     assert c1["intent_share_total"] == pytest.approx(2 / 3)
     assert c1["any_total"] == 3
-    assert c1["active_per_month"] == pytest.approx(2 * 30 / 59)  # the open is passive
+    # per month since created (59 days): the demo request and the /pricing visit show intent,
+    # the open is passive, so nothing is left for engagement without a buying signal
+    assert c1["intent_per_month"] == pytest.approx(2 * 30 / 59)
+    assert c1["engagement_per_month"] == 0
+    assert c2["engagement_per_month"] == pytest.approx(30 / 55)  # the visit to /blog
+    assert c2["intent_per_month"] == 0
     assert c3["intent_share"] == 0.0
     strict = build_features(hand_made, AS_OF, config=ls.FeatureConfig(engaged_min_activities=3))
     strict = strict.set_index("contact_id")

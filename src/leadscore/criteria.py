@@ -260,15 +260,22 @@ _KNOWN: dict[str, tuple[str, str, str, str, str, str, str]] = {
                            "{value} of all activity so far showed buying intent",
                            "Only {value} of all activity so far showed buying intent",
                            "No activity on record", "percent"),
+    "intent_per_month": ("need",
+                         "Buying-intent activities (pricing, demo requests, quotes, buying "
+                         "content) per month since the contact was created",
+                         "NEED_RATE", "{value} buying-intent activities a month on average",
+                         "Only {value} buying-intent activities a month on average",
+                         "No activity on record", "ratio"),
     # engagement
     "any_total": ("engagement", "Activities of every kind so far", "ENG_ANY_TOTAL",
                   "{value} activities so far", "{value} activities so far",
                   "No activity on record", "count"),
-    "active_per_month": ("engagement",
-                         "Activities per month since the contact was created, email opens aside",
-                         "ENG_RATE", "{value} activities a month on average",
-                         "Only {value} activities a month on average",
-                         "No activity on record", "ratio"),
+    "engagement_per_month": ("engagement",
+                             "Activities per month since the contact was created, buying-intent "
+                             "activity and email opens aside",
+                             "ENG_RATE", "{value} activities a month on average",
+                             "Only {value} activities a month on average",
+                             "No activity on record", "ratio"),
     # timing
     "days_since_created": ("timing", "Days since the contact was created", "TIME_AGE",
                            "Created {value}: still fresh", "Created {value}: going stale",

@@ -210,6 +210,7 @@ class _Activity:
     need: _Events  # key: contact, activities whose detail signals a need
     intent: _Events  # key: contact, need signals by type or by detail
     active: _Events  # key: contact, all but passive activity (such as email opens)
+    interest: _Events  # key: contact, active and not intent: engagement without a buying signal
     n_types: int
 
     @classmethod
@@ -245,6 +246,7 @@ class _Activity:
             need=stream(need),
             intent=stream(intent),
             active=stream(active),
+            interest=stream(active & ~intent),
             n_types=n_types,
         )
 
@@ -423,8 +425,10 @@ class _Prepared:
             "days_in_stage": (t - since) / US_PER_DAY,
         }
         numeric |= _activity_features(self.activity, t, self.config)
+        # sustained engagement and sustained intent, apart: each rate tells one criterion
+        numeric["engagement_per_month"] = _lifetime_rate(self.activity.interest, t, self.timeline)
+        numeric["intent_per_month"] = _lifetime_rate(self.activity.intent, t, self.timeline)
         rate = _lifetime_rate(self.activity.active, t, self.timeline)
-        numeric["active_per_month"] = rate
         numeric |= _buying_group(self.accounts, self.activity, t, exists, rank, rate, self.config)
         return rank, numeric
 
