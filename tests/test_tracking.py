@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import warnings
 from pathlib import Path
 
 import mlflow
@@ -98,3 +100,12 @@ def test_runs_registry_and_champion(
     # and the scorer comes back from the registry as text and JSON
     loaded = load_scorer("models:/leadscore@champion", tracking_uri=uri)
     pd.testing.assert_frame_equal(loaded.score(crm, "2025-10-01"), expected)
+
+
+def test_pyfunc_model_defines_without_type_hint_warnings() -> None:
+    import leadscore.pyfunc_model
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        importlib.reload(leadscore.pyfunc_model)  # what MLflow runs on logging and loading
+    assert not [w for w in caught if "type hint" in str(w.message)]

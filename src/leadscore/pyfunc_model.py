@@ -21,6 +21,12 @@ SCORER_ARTIFACT = "scorer"
 class LeadScorerModel(PythonModel):
     """Scores a feature table with the LeadScorer stored in the model's artifacts."""
 
+    # The model declares its schema by signature. Without this flag MLflow (3.x) wraps
+    # ``predict`` for type-hint validation when the class is defined, on logging and on every
+    # load, and warns each time that there are no hints; if MLflow drops the flag, only the
+    # warning comes back.
+    _skip_type_hint_validation = True
+
     def load_context(self, context: Any) -> None:
         from leadscore.scorer import LeadScorer
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -314,10 +313,7 @@ def log_training(
         scorer_dir = scorer.save(work / SCORER_ARTIFACT)
         example = model_input(test[[*scorer.feature_names_, "contact_id"]].head(5))
         signature = _signature(example, scorer.scores(example))
-        with warnings.catch_warnings():
-            # the pyfunc declares its schema by signature, not by type hints
-            warnings.filterwarnings("ignore", message=".*type hint.*", category=UserWarning)
-            info = _log_pyfunc(mlflow, scorer_dir, signature, example, model_name)
+        info = _log_pyfunc(mlflow, scorer_dir, signature, example, model_name)
         version = str(info.registered_model_version)
 
         decision = _decide_champion(mlflow, model_name, version, new_metric, test)
