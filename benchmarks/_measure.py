@@ -22,13 +22,31 @@ class Measurement:
     result: Any
 
 
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process, MB.
+
+    Linux's ``VmHWM`` belongs to the process image: it starts afresh at ``exec``, whereas
+    ``ru_maxrss`` carries over the parent's resident size at the time of the spawn.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child(fn: Callable[..., Any], args: tuple[Any, ...], queue: Any) -> None:
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
-    result = fn(*args)
+    try:
+        result = fn(*args)
+    except BaseException as exc:  # the parent waits on the queue: tell it, then fail
+        queue.put(exc)
+        raise
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    queue.put((seconds, max(peak, baseline) / 1024, result))
+    queue.put((seconds, _peak_rss_mb(), result))
 
 
 def measure(fn: Callable[..., Any], *args: Any) -> Measurement:
@@ -37,8 +55,11 @@ def measure(fn: Callable[..., Any], *args: Any) -> Measurement:
     queue = ctx.Queue()
     process = ctx.Process(target=_child, args=(fn, args, queue))
     process.start()
-    seconds, peak_mb, result = queue.get()
+    message = queue.get()
     process.join()
+    if isinstance(message, BaseException):
+        raise RuntimeError(f"{fn.__name__} failed in its process: {message!r}") from message
+    seconds, peak_mb, result = message
     return Measurement(seconds, peak_mb, result)
 
 
