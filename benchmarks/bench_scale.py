@@ -13,7 +13,7 @@ processes on the same rows:
 Printed per size: wall time of ``fit`` and peak RSS of the process (ratios to the reference),
 the size of the input frame, the number of trees, test ROC AUC and expected calibration error.
 
-    python benchmarks/bench_scale.py [--sizes 1000 10000 100000 1000000 10000000]
+    python benchmarks/bench_scale.py [--sizes 1000 10000 100000 1000000 10000000] [--pool DIR]
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from sklearn.metrics import roc_auc_score
 
 import leadscore as ls
 from _measure import measure
 from bench_quality import plain_lightgbm
+from leadscore._io import atomic_path
 from leadscore.evaluate import expected_calibration_error
 
 CONTACTS_PER_RUN = 200_000
@@ -40,20 +42,25 @@ TEST_SHARE = 0.2
 
 def _pool(folder: Path, rows: int) -> list[tuple[Path, int]]:
     """Parquet files of customer-target rows and their row counts, one per make_crm seed, at
-    least ``rows`` in all."""
+    least ``rows`` in all. Files already in ``folder`` (from an earlier run) are reused."""
     files: list[tuple[Path, int]] = []
     total, seed = 0, 0
     while total < rows:
-        crm = ls.make_crm(CONTACTS_PER_RUN, seed=seed)
-        table = ls.build_training_table(crm, CUTOFFS)
-        table = table[table["y_customer"].notna()].drop(columns=["y_prospect"])
-        table["contact_id"] = f"s{seed}-" + table["contact_id"].astype("str")
         path = folder / f"pool-{seed}.parquet"
-        table.to_parquet(path)
-        files.append((path, len(table)))
-        total += len(table)
+        if path.exists():
+            count = pq.ParquetFile(path).metadata.num_rows
+        else:
+            crm = ls.make_crm(CONTACTS_PER_RUN, seed=seed)
+            table = ls.build_training_table(crm, CUTOFFS)
+            table = table[table["y_customer"].notna()].drop(columns=["y_prospect"])
+            table["contact_id"] = f"s{seed}-" + table["contact_id"].astype("str")
+            with atomic_path(path) as tmp:
+                table.to_parquet(tmp)
+            count = len(table)
+        files.append((path, count))
+        total += count
         seed += 1
-        print(f"   pool: seed {seed - 1}, {len(table):,} rows ({total:,} in all)", flush=True)
+        print(f"   pool: seed {seed - 1}, {count:,} rows ({total:,} in all)", flush=True)
     return files
 
 
@@ -115,10 +122,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+",
                         default=[1_000, 10_000, 100_000, 1_000_000])  # fmt: skip
+    parser.add_argument("--pool", type=Path, default=None,
+                        help="keep the pool of rows here and reuse it in later runs")  # fmt: skip
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    with tempfile.TemporaryDirectory() as pool_folder:
-        files = _pool(Path(pool_folder), int(max(args.sizes) * 1.02))
+    with tempfile.TemporaryDirectory() as scratch:
+        pool_folder = args.pool or Path(scratch)
+        pool_folder.mkdir(parents=True, exist_ok=True)
+        files = _pool(pool_folder, int(max(args.sizes) * 1.02))
         print("== LeadModel defaults by size (customer target, time-based test: latest fifth) ==")
         print(f"{'rows':>11} {'train':>11} {'test':>10} {'model':>10} {'fit s':>9} "
               f"{'peak RSS MB':>12} {'input MB':>9} {'trees':>6} {'ROC AUC':>8} "

@@ -13,7 +13,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from leadscore.errors import DataNotFoundError, ModelError, NotFittedError
-from leadscore.model import LeadModel, _validation_split
+from leadscore.model import LeadModel, _validation_split, auto_learning_rate
 
 #: Checks of scikit-learn's suite that do not apply, and why.
 SKIPPED_CHECKS = {
@@ -137,6 +137,7 @@ def test_save_and_load_identical(
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
     np.testing.assert_array_equal(loaded.decision_function(X), model.decision_function(X))
     assert loaded.get_params() == model.get_params()
+    assert loaded.learning_rate_ == model.learning_rate_
 
 
 def test_load_errors(tmp_path: Path, fitted: tuple[LeadModel, pd.DataFrame, np.ndarray]) -> None:
@@ -154,14 +155,47 @@ def test_not_fitted() -> None:
 
 
 def test_time_split_holds_out_the_latest_rows() -> None:
-    time = np.array([5, 1, 4, 2, 3, 5, 1, 2, 3, 4])
+    time = np.sort(np.array([5, 1, 4, 2, 3, 5, 1, 2, 3, 4]))
     train, val = _validation_split(10, time, 0.2, None)
     assert set(time[val]) == {5}
     assert set(time[train]) == {1, 2, 3, 4}
     purged_train, _ = _validation_split(1000, np.repeat(np.arange(10), 100), 0.2, 2)
     assert np.repeat(np.arange(10), 100)[purged_train].max() == 5
     train, val = _validation_split(10, None, 0.3, None)
-    assert val.tolist() == [7, 8, 9]
+    assert np.arange(10)[val].tolist() == [7, 8, 9]
+    train, val = _validation_split(10, np.zeros(10), 0.3, None)  # one time: by row order
+    assert np.arange(10)[val].tolist() == [7, 8, 9]
+
+
+def test_fit_does_not_copy_the_matrix_for_its_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    X, y = _leads(2000)
+    seen: list[np.ndarray] = []
+    original = LeadModel._dataset
+
+    def spy(self: LeadModel, matrix: np.ndarray, *args: object) -> object:
+        seen.append(matrix)
+        return original(self, matrix, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(LeadModel, "_dataset", spy)
+    LeadModel(random_state=0, max_rounds=20).fit(X, y, time=np.arange(len(y))[::-1])
+    assert [m.dtype for m in seen] == [np.float32] * 3
+    assert seen[0].base is seen[2]  # the training slice is a view of the whole matrix
+    assert seen[1].base is seen[2]  # and so is the validation slice
+
+
+def test_learning_rate_grows_with_the_rows() -> None:
+    rates = [auto_learning_rate(n) for n in (10, 100_000, 400_000, 1_000_000, 10**7, 10**9)]
+    assert rates[:2] == [0.03, 0.03]
+    assert rates[2] == pytest.approx(0.06)
+    assert np.all(np.diff(rates) >= 0)
+    assert rates[-2:] == [0.2, 0.2]
+    X, y = _leads(2000)
+    assert LeadModel(random_state=0, max_rounds=5).fit(X, y).learning_rate_ == 0.03
+    fixed = LeadModel(random_state=0, max_rounds=5, learning_rate=0.1).fit(X, y)
+    assert fixed.learning_rate_ == 0.1
+    assert fixed.booster_.params["learning_rate"] == 0.1
+    with pytest.raises(ModelError, match="learning_rate: expected a positive number or 'auto'"):
+        LeadModel(learning_rate="fast").fit(X, y)  # type: ignore[arg-type]
 
 
 def test_time_changes_the_validation_rows() -> None:
