@@ -158,7 +158,8 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         grows with the square root of the rows beyond, to at most 0.2 (0.095 at 1M rows, 0.2
         from 4.4M): early stopping at a fixed rate keeps adding trees while more rows hold more
         signal, so fit and explanation time would grow with the square of the rows. At 1M rows
-        it fits in a third of the time of 0.03 for 0.0015 less ROC AUC (docs/benchmarks.md).
+        0.06 and 0.1 instead of 0.03 grew 58% and 26% of the trees for 0.001 and 0.002 less
+        ROC AUC (docs/benchmarks.md).
         0.03 with half the features per tree was chosen on synthetic CRMs of seeds 0-5 against
         0.05 and 0.8: ROC AUC +0.001 on average, higher in 10 of 12 holdouts.
     num_leaves : int
