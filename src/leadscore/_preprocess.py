@@ -116,9 +116,10 @@ class Preprocessor:
     def transform(self, X: pd.DataFrame, rows: np.ndarray | None = None) -> np.ndarray:
         """A float32 matrix with the fitted columns in fitted order (extra columns ignored).
 
-        float32 is what LightGBM's histograms resolve (XGBoost works in it throughout) and halves
-        the memory of float64. ``rows`` (positions) picks and orders the rows, a column at a time,
-        so that a reordered matrix costs no second copy.
+        float32 halves the memory of float64 and costs LightGBM nothing in practice: it cuts
+        each column into at most 255 bins, far coarser than float32's seven digits (XGBoost
+        works in float32 throughout). ``rows`` (positions) picks and orders the rows a column at
+        a time, so that a reordered matrix costs no second copy.
         """
         self.check_columns(X)
         n_rows = len(X) if rows is None else len(rows)
