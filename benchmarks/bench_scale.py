@@ -27,13 +27,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-from sklearn.metrics import roc_auc_score
 
 import leadscore as ls
 from _measure import measure
 from bench_quality import plain_lightgbm
 from leadscore._io import atomic_path
-from leadscore.evaluate import expected_calibration_error
+from leadscore.evaluate import binary_metrics
 
 CONTACTS_PER_RUN = 200_000
 CUTOFFS = pd.date_range("2024-02-01", periods=24, freq="MS", tz="UTC")
@@ -44,8 +43,9 @@ def _pool(folder: Path, rows: int) -> list[tuple[Path, int]]:
     """Parquet files of customer-target rows and their row counts, one per make_crm seed, at
     least ``rows`` in all. Files already in ``folder`` (from an earlier run) are reused."""
     files: list[tuple[Path, int]] = []
-    total, seed = 0, 0
+    total = 0
     while total < rows:
+        seed = len(files)
         path = folder / f"pool-{seed}.parquet"
         if path.exists():
             count = pq.ParquetFile(path).metadata.num_rows
@@ -59,8 +59,7 @@ def _pool(folder: Path, rows: int) -> list[tuple[Path, int]]:
             count = len(table)
         files.append((path, count))
         total += count
-        seed += 1
-        print(f"   pool: seed {seed - 1}, {count:,} rows ({total:,} in all)", flush=True)
+        print(f"   pool: seed {seed}, {count:,} rows ({total:,} in all)", flush=True)
     return files
 
 
@@ -91,7 +90,8 @@ def _read(folder: str, part: str) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
 
 
 def _quality(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
-    return {"roc_auc": roc_auc_score(y, p), "ece": expected_calibration_error(y, p)}
+    metrics = binary_metrics(y, p)
+    return {"roc_auc": metrics["roc_auc"], "ece": metrics["ece"]}
 
 
 def fit_leadscore(folder: str) -> dict[str, float]:

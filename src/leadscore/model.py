@@ -354,11 +354,12 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.feature_names_in_ = np.asarray(self.preprocessor_.names, dtype=object)
         self.n_features_in_ = len(self.preprocessor_.names)
         # rows in time order, so that the training and validation slices are views, not copies
-        order = None if times is None else np.argsort(times, kind="stable")
-        matrix = self.preprocessor_.transform(frame, rows=order)
-        if order is not None and times is not None:
+        order = None
+        if times is not None:
+            order = np.argsort(times, kind="stable")
             binary, times = binary[order], times[order]
             weight = None if weight is None else weight[order]
+        matrix = self.preprocessor_.transform(frame, rows=order)
         seed = (
             int(self.random_state)
             if self.random_state is not None
