@@ -11,6 +11,7 @@ from leadscore.criteria import (
     describe_feature,
     feature_table,
     format_value,
+    monotone_constraints,
     render_reason,
 )
 from leadscore.domain import ACTIVITY_TYPES, CRITERIA
@@ -60,6 +61,17 @@ def test_overrides() -> None:
     )
     with pytest.raises(ValueError, match="unknown criterion"):
         describe_feature("industry", criteria={"industry": "vibes"})
+
+
+def test_monotone_directions() -> None:
+    names = ["industry", "demo_request_30d", "account_engaged_contacts", "account_blocker_rate",
+             "account_blocker_present", "account_contacts"]  # fmt: skip
+    assert monotone_constraints(names) == {
+        "account_engaged_contacts": 1, "account_blocker_rate": -1
+    }  # fmt: skip
+    # an override of the criterion keeps the direction
+    spec = describe_feature("account_customers", criteria={"account_customers": "fit"})
+    assert (spec.criterion, spec.monotone) == ("fit", 1)
 
 
 def test_table_and_mapping() -> None:

@@ -232,3 +232,48 @@ def test_datetime_columns_are_refused() -> None:
     X = pd.DataFrame({"when": pd.date_range("2025-01-01", periods=50)})
     with pytest.raises(ModelError, match=r"X\.when: datetime64"):
         LeadModel().fit(X, np.arange(50) % 2)
+
+
+def _raw_along(model: LeadModel, X: pd.DataFrame, column: str, grid: np.ndarray) -> np.ndarray:
+    """Raw log-odds of every row of ``X`` with ``column`` set to each value of ``grid``."""
+    return np.column_stack([model.decision_function(X.assign(**{column: value})) for value in grid])
+
+
+def test_monotone_constraints_hold_and_survive_save(tmp_path: Path) -> None:
+    X, _ = _leads(4000, seed=5)
+    rng = np.random.default_rng(5)
+    visits = X["visits"].fillna(0).to_numpy()
+    # the true effect of visits rises then falls: free trees learn the fall, constrained ones not
+    logit = -1 + 1.2 * visits - 0.25 * visits**2 + 1.0 * X["vip"].to_numpy()
+    y = (rng.random(len(X)) < 1 / (1 + np.exp(-logit))).astype(int)
+    grid = np.arange(0.0, 11.0)
+    sample = X.head(300)
+
+    free = LeadModel(random_state=0).fit(X, y)
+    assert (np.diff(_raw_along(free, sample, "visits", grid), axis=1) < -1e-9).any()
+
+    model = LeadModel(random_state=0, monotonic_cst={"visits": 1, "vip": -1}).fit(X, y)
+    assert (np.diff(_raw_along(model, sample, "visits", grid), axis=1) >= -1e-9).all()
+    assert (np.diff(_raw_along(model, sample, "vip", np.array([0.0, 1.0])), axis=1) <= 1e-9).all()
+    # the same constraints by position
+    by_position = LeadModel(random_state=0, monotonic_cst=[0, 0, 1, -1]).fit(X, y)
+    np.testing.assert_array_equal(by_position.decision_function(X), model.decision_function(X))
+
+    loaded = LeadModel.load(model.save(tmp_path))
+    assert loaded.get_params()["monotonic_cst"] == {"visits": 1, "vip": -1}
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+@pytest.mark.parametrize(
+    ("constraints", "message"),
+    [
+        ({"vistis": 1}, r"monotonic_cst: no such column in X: 'vistis'"),
+        ({"industry": 1}, r"categorical column\(s\) have no order to constrain: 'industry'"),
+        ({"visits": 2}, r"directions are -1, 0 or 1, got 'visits=2'"),
+        ([1, 0], r"expected 4 directions \(one per column of X\), got 2"),
+    ],
+)
+def test_bad_monotone_constraints(constraints: Any, message: str) -> None:
+    X, y = _leads(500)
+    with pytest.raises(ModelError, match=message):
+        LeadModel(monotonic_cst=constraints).fit(X, y)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import leadscore as ls
+from leadscore.criteria import monotone_constraints
 from leadscore.errors import DataNotFoundError, ModelError, NotFittedError
 from leadscore.evaluate import time_split
 from leadscore.scorer import GRADES, grades_from_scores, scores_from_quantiles
@@ -42,6 +43,23 @@ def test_predict_proba(scorer: ls.LeadScorer, split: tuple[pd.DataFrame, pd.Data
     assert prospects.any()
     assert (proba.loc[prospects, "p_prospect"] == 1.0).all()
     assert (proba.loc[~prospects, "p_prospect"] < 1.0).all()
+
+
+def test_models_keep_the_registry_directions(
+    scorer: ls.LeadScorer, split: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    directions = monotone_constraints(scorer.feature_names_)
+    assert directions["account_customers"] == 1
+    assert directions["account_blocker_engaged"] == -1
+    test = split[1][scorer.feature_names_].head(500)
+    for model in scorer.models_.values():
+        assert model.monotonic_cst == directions
+        for name, sign in directions.items():
+            low, high = test.assign(**{name: 0}), test.assign(**{name: 5})
+            step = model.decision_function(high) - model.decision_function(low)
+            assert (sign * step >= -1e-9).all(), name
+    free = ls.LeadScorer(random_state=0, model_params={"monotonic_cst": None})
+    assert free.fit(split[0]).models_["customer"].monotonic_cst is None
 
 
 def test_scores_table(scorer: ls.LeadScorer, crm: ls.CRMData) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -44,7 +44,7 @@ from sklearn.utils.validation import (
 from leadscore._io import atomic_path
 from leadscore._preprocess import Preprocessor
 from leadscore.calibration import Calibrator, choose_calibrator
-from leadscore.errors import DataNotFoundError, ModelError, NotFittedError
+from leadscore.errors import DataNotFoundError, ModelError, NotFittedError, format_values
 from leadscore.explain import (
     DEFAULT_CHUNK_ROWS,
     ReasonPlan,
@@ -184,6 +184,16 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         Fit the final model on all rows after choosing the number of trees.
     max_categories : int
         Most frequent categories kept per categorical column; the rest share one code.
+    monotonic_cst : mapping or sequence of {-1, 0, 1}, optional
+        Monotone constraints, as in scikit-learn's gradient boosting: ``{feature: 1}`` means the
+        model's log-odds never fall as the feature grows (all else equal), ``-1`` never rise,
+        ``0`` free; or one direction per column of ``X``. Numeric and boolean columns only.
+        LightGBM enforces them at every split (its ``intermediate`` method). Domain knowledge
+        such as "another demo request never makes a sale less likely" keeps the trees from
+        learning noise against it, and keeps reasons from ever saying, for example, that an
+        engaged colleague hurt.
+        :class:`leadscore.LeadScorer` takes them from the feature registry
+        (:func:`leadscore.criteria.monotone_constraints`).
     random_state : int or None
         Seed of LightGBM's bagging and feature sampling; the same seed gives the same model.
     n_jobs : int or None
@@ -231,6 +241,7 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         calibration: Literal["auto", "isotonic", "platt", "identity"] = "auto",
         refit: bool = True,
         max_categories: int = 100,
+        monotonic_cst: Mapping[str, int] | Sequence[int] | None = None,
         random_state: int | None = None,
         n_jobs: int | None = None,
     ) -> None:
@@ -246,6 +257,7 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.calibration = calibration
         self.refit = refit
         self.max_categories = max_categories
+        self.monotonic_cst = monotonic_cst
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -276,6 +288,39 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             if int(getattr(self, name)) < 1:
                 raise ModelError(f"{name}: expected a positive integer, got {getattr(self, name)}")
 
+    def _monotone_directions(self) -> list[int]:
+        """``monotonic_cst`` as one direction per fitted column."""
+        columns = self.preprocessor_.columns
+        names = [c.name for c in columns]
+        constraints = self.monotonic_cst
+        if constraints is None:
+            return [0] * len(columns)
+        if isinstance(constraints, Mapping):
+            unknown = [name for name in constraints if name not in names]
+            if unknown:
+                raise ModelError(f"monotonic_cst: no such column in X: {format_values(unknown)}")
+            directions = [constraints.get(name, 0) for name in names]
+        else:
+            directions = list(constraints)
+            if len(directions) != len(columns):
+                raise ModelError(
+                    f"monotonic_cst: expected {len(columns)} directions (one per column of X), "
+                    f"got {len(directions)}"
+                )
+        bad = [f"{n}={d!r}" for n, d in zip(names, directions, strict=True) if d not in (-1, 0, 1)]
+        if bad:
+            raise ModelError(f"monotonic_cst: directions are -1, 0 or 1, got {format_values(bad)}")
+        kinds = [c.kind for c in columns]
+        unordered = [
+            n for n, d, k in zip(names, directions, kinds, strict=True) if d and k == "categorical"
+        ]
+        if unordered:
+            raise ModelError(
+                f"monotonic_cst: categorical column(s) have no order to constrain: "
+                f"{format_values(unordered)}"
+            )
+        return [int(d) for d in directions]
+
     def _lightgbm_params(self, seed: int) -> dict[str, Any]:
         params: dict[str, Any] = {
             "objective": "binary",
@@ -294,6 +339,10 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             "force_col_wise": True,
             "verbosity": -1,
         }
+        directions = self._monotone_directions()
+        if any(directions):
+            params["monotone_constraints"] = directions
+            params["monotone_constraints_method"] = "intermediate"
         if self.n_jobs is not None:
             params["num_threads"] = int(self.n_jobs)
         return params
@@ -598,9 +647,13 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def to_dict(self) -> dict[str, Any]:
         """Everything but the booster, as JSON-ready values."""
         self._check_fitted()
+        params = self.get_params()
+        if params["monotonic_cst"] is not None:
+            directions = zip(self.preprocessor_.names, self._monotone_directions(), strict=True)
+            params["monotonic_cst"] = {name: d for name, d in directions if d}
         return {
             "format_version": FORMAT_VERSION,
-            "params": self.get_params(),
+            "params": params,
             "classes": self.classes_.tolist(),
             "preprocessor": self.preprocessor_.to_dict(),
             "calibrator": self.calibrator_.to_dict(),

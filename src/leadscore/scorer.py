@@ -24,6 +24,7 @@ import pandas as pd
 
 from leadscore._io import atomic_path
 from leadscore.config import Config
+from leadscore.criteria import monotone_constraints
 from leadscore.data import CRMData
 from leadscore.domain import TARGET_STAGES, TARGETS
 from leadscore.errors import DataNotFoundError, ModelError, NotFittedError
@@ -70,7 +71,10 @@ class LeadScorer:
     config : Config, optional
         Feature and label settings; used again to build features at scoring time.
     model_params : mapping, optional
-        Parameters for every :class:`LeadModel` (``random_state`` defaults to the scorer's).
+        Parameters for every :class:`LeadModel`. ``random_state`` defaults to the scorer's,
+        ``monotonic_cst`` to the directions the feature registry fixes
+        (:func:`leadscore.criteria.monotone_constraints`); ``{"monotonic_cst": None}`` frees
+        them.
     random_state : int or None
         Seed for the models and the baselines' samples.
 
@@ -124,7 +128,10 @@ class LeadScorer:
                     f"{len(y)} labelled rows with {int(y.sum())} positives"
                 )
             X = table.loc[rows, self.feature_names_]
-            params = {"random_state": self.random_state} | self.model_params
+            params = {
+                "random_state": self.random_state,
+                "monotonic_cst": monotone_constraints(self.feature_names_),
+            } | self.model_params
             model = LeadModel(**params).fit(
                 X,
                 y,
