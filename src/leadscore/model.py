@@ -189,9 +189,8 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         model's log-odds never fall as the feature grows (all else equal), ``-1`` never rise,
         ``0`` free; or one direction per column of ``X``. Numeric and boolean columns only.
         LightGBM enforces them at every split (its ``intermediate`` method). Domain knowledge
-        such as "another demo request never makes a sale less likely" keeps the trees from
-        learning noise against it, and keeps reasons from ever saying, for example, that an
-        engaged colleague hurt.
+        such as "an engaged decision maker at the account never makes a sale less likely"
+        keeps the trees from learning noise against it, and reasons from ever saying so.
         :class:`leadscore.LeadScorer` takes them from the feature registry
         (:func:`leadscore.criteria.monotone_constraints`).
     random_state : int or None
