@@ -289,11 +289,10 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def _monotone_directions(self) -> list[int]:
         """``monotonic_cst`` as one direction per fitted column."""
-        columns = self.preprocessor_.columns
-        names = [c.name for c in columns]
+        names = self.preprocessor_.names
         constraints = self.monotonic_cst
         if constraints is None:
-            return [0] * len(columns)
+            return [0] * len(names)
         if isinstance(constraints, Mapping):
             unknown = [name for name in constraints if name not in names]
             if unknown:
@@ -301,18 +300,15 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             directions = [constraints.get(name, 0) for name in names]
         else:
             directions = list(constraints)
-            if len(directions) != len(columns):
+            if len(directions) != len(names):
                 raise ModelError(
-                    f"monotonic_cst: expected {len(columns)} directions (one per column of X), "
+                    f"monotonic_cst: expected {len(names)} directions (one per column of X), "
                     f"got {len(directions)}"
                 )
         bad = [f"{n}={d!r}" for n, d in zip(names, directions, strict=True) if d not in (-1, 0, 1)]
         if bad:
             raise ModelError(f"monotonic_cst: directions are -1, 0 or 1, got {format_values(bad)}")
-        kinds = [c.kind for c in columns]
-        unordered = [
-            n for n, d, k in zip(names, directions, kinds, strict=True) if d and k == "categorical"
-        ]
+        unordered = [names[i] for i in self.preprocessor_.categorical_indices if directions[i]]
         if unordered:
             raise ModelError(
                 f"monotonic_cst: categorical column(s) have no order to constrain: "
@@ -320,7 +316,7 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             )
         return [int(d) for d in directions]
 
-    def _lightgbm_params(self, seed: int) -> dict[str, Any]:
+    def _lightgbm_params(self, seed: int, directions: list[int]) -> dict[str, Any]:
         params: dict[str, Any] = {
             "objective": "binary",
             "learning_rate": self.learning_rate_,
@@ -338,7 +334,6 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             "force_col_wise": True,
             "verbosity": -1,
         }
-        directions = self._monotone_directions()
         if any(directions):
             params["monotone_constraints"] = directions
             params["monotone_constraints_method"] = "intermediate"
@@ -399,6 +394,7 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raise ModelError(f"time: expected {len(frame)} values, got {len(times)}")
 
         self.preprocessor_ = Preprocessor.learn(frame, int(self.max_categories))
+        directions = self._monotone_directions()  # checked before the costly matrix is built
         self.feature_names_in_ = np.asarray(self.preprocessor_.names, dtype=object)
         self.n_features_in_ = len(self.preprocessor_.names)
         # rows in time order, so that the training and validation slices are views, not copies
@@ -419,7 +415,7 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             if self.learning_rate == "auto"
             else float(self.learning_rate)
         )
-        params = self._lightgbm_params(seed)
+        params = self._lightgbm_params(seed, directions)
         usable = all(len(np.unique(binary[part])) == 2 for part in (train, val))
         self.validation_scores_: dict[str, float] = {}
         if usable:

@@ -118,6 +118,10 @@ class LeadScorer:
         self.baselines_: dict[str, dict[str, Any]] = {}
         self.label_counts_: dict[str, dict[str, int]] = {}
         rng = np.random.default_rng(self.random_state)
+        defaults = {
+            "random_state": self.random_state,
+            "monotonic_cst": monotone_constraints(self.feature_names_),
+        }
         for target in TARGETS:
             label = table[f"y_{target}"]
             rows = label.notna().to_numpy()
@@ -128,10 +132,7 @@ class LeadScorer:
                     f"{len(y)} labelled rows with {int(y.sum())} positives"
                 )
             X = table.loc[rows, self.feature_names_]
-            params = {
-                "random_state": self.random_state,
-                "monotonic_cst": monotone_constraints(self.feature_names_),
-            } | self.model_params
+            params = defaults | self.model_params
             model = LeadModel(**params).fit(
                 X,
                 y,
