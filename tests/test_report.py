@@ -53,7 +53,7 @@ def make_scores(n: int = 30, *, seed: int = 0) -> pd.DataFrame:
         f"- No email open in {60 + i} days; - Came in through a purchased list"
         for i in range(n)
     ]
-    frame["reason_codes"] = "+NEED_DEMO_REQUEST_RECENT;+AUTH_TITLE;-ENG_EMAIL_OPEN_RECENT"
+    frame["reason_codes"] = "+TIME_DEMO_REQUEST_RECENT;+AUTH_TITLE;-ENG_EMAIL_OPEN_90D"
     frame["prospect_score"] = np.clip(score + rng.integers(-5, 6, n), 1, 99)
     frame["prospect_grade"] = np.select(
         [
@@ -69,7 +69,7 @@ def make_scores(n: int = 30, *, seed: int = 0) -> pd.DataFrame:
     frame["prospect_reasons"] = (
         "+ Looked at the pricing page 2 days ago; - Few recent website visits"
     )
-    frame["prospect_reason_codes"] = "+NEED_PRICING_PAGE_VISIT_RECENT;-ENG_WEB_VISIT_TREND"
+    frame["prospect_reason_codes"] = "+TIME_PRICING_PAGE_VISIT_RECENT;-ENG_WEB_VISIT_TREND"
     frame["model_version"] = "20260101-abcdef12"
     return frame
 

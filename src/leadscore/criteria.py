@@ -11,7 +11,7 @@ Feature names follow these patterns (``T`` an activity type, ``W`` a window in d
 ========================  ==========================================================
 ``T_Wd``                  number of ``T`` activities in the ``W`` days before as_of
 ``T_decayed``             exponentially decayed count of ``T`` (half-life in the config)
-``days_since_T``          days since the last ``T`` (missing: never)
+``days_since_T``          days since the last ``T`` (missing: never); always ``timing``
 ``any_*``                 the same over all activity
 ``need_content_*``        the same over activity whose detail signals a need
 attribute names           contact and account attributes, e.g. ``industry``, ``seniority``
@@ -151,9 +151,6 @@ _FAMILIES = {
     "account_active_colleagues": "engaged_colleagues",
 }
 
-# The recency of anything is timing; the recency of a specific signal stays with its criterion.
-_RECENCY_CRITERION = {"any": "timing"}
-
 
 def _words(activity_type: str) -> tuple[str, str, str, str]:
     if activity_type in _ACTIVITY_WORDS:
@@ -178,7 +175,11 @@ def _activity_spec(activity_type: str, measure: str) -> FeatureSpec:
             zero=f"No recent {plural}",
         )  # fmt: skip
     if measure == "days":
-        criterion = _RECENCY_CRITERION.get(activity_type, criterion)
+        # Recency is timing, whatever the activity (DESIGN section 2: timing is recency,
+        # velocity, stage and time in stage; engagement and need count what was done). After
+        # months of quiet, how long ago a contact last visited says when it was in the market,
+        # not how interested it is.
+        criterion = "timing"
         name = f"days_since_{activity_type}"
         return FeatureSpec(
             name, criterion, f"Days since the last {noun} (missing: never)",
@@ -399,9 +400,11 @@ def describe_feature(
 
     Examples
     --------
-    >>> spec = describe_feature("days_since_demo_request")
+    >>> spec = describe_feature("demo_request_30d")
     >>> spec.criterion, spec.reason_code
-    ('need', 'NEED_DEMO_REQUEST_RECENT')
+    ('need', 'NEED_DEMO_REQUEST_30D')
+    >>> describe_feature("days_since_demo_request").reason_code
+    'TIME_DEMO_REQUEST_RECENT'
     >>> describe_feature("email_open_30d").criterion
     'engagement'
     >>> describe_feature("partner_tier", criteria={"partner_tier": "source"}).criterion

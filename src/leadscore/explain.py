@@ -287,7 +287,7 @@ def reasons(
     -------
     texts, codes : arrays of str
         ``"+ Requested a demo 3 days ago; - No email open in 62 days"`` and
-        ``"+NEED_DEMO_REQUEST_RECENT;-ENG_EMAIL_OPEN_RECENT"`` (None where there is no reason).
+        ``"+TIME_DEMO_REQUEST_RECENT;-TIME_EMAIL_OPEN_RECENT"`` (None where there is no reason).
     """
     slots_text: list[pa.Array] = []
     slots_code: list[pa.Array] = []

@@ -252,7 +252,7 @@ class _Activity:
 
 
 def _is_need_type(activity_type: str) -> bool:
-    return describe_feature(f"days_since_{activity_type}").criterion == "need"
+    return describe_feature(f"{activity_type}_decayed").criterion == "need"
 
 
 def _days_since(t: int, last: np.ndarray) -> np.ndarray:

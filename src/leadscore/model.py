@@ -583,7 +583,7 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
         Returns a DataFrame indexed like ``X`` with ``reasons`` (``"+ Requested a demo 3 days
         ago; - No email open in 62 days"``) and ``reason_codes``
-        (``"+NEED_DEMO_REQUEST_RECENT;-ENG_EMAIL_OPEN_RECENT"``). See
+        (``"+TIME_DEMO_REQUEST_RECENT;-TIME_EMAIL_OPEN_RECENT"``). See
         :func:`leadscore.explain.reasons`.
         """
         frame = _as_frame(X, list(self.feature_names_in_))
