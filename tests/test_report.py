@@ -49,7 +49,7 @@ def make_scores(n: int = 30, *, seed: int = 0) -> pd.DataFrame:
     for criterion in CRITERIA:
         frame[criterion] = rng.normal(0.0, 0.6, n)
     frame["reasons"] = [
-        f"+ Requested a demo {i + 1} days ago; + VP-level title: likely decision maker; "
+        f"+ Requested a demo {i + 1} days ago; + VP title: likely decision maker; "
         f"- No email open in {60 + i} days; - Came in through a purchased list"
         for i in range(n)
     ]
