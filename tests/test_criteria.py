@@ -65,6 +65,13 @@ def test_overrides() -> None:
         describe_feature("industry", criteria={"industry": "vibes"})
 
 
+def test_reason_codes_of_activity() -> None:
+    # the code names the criterion it is reported under, and the activity whole
+    assert describe_feature("need_content_30d").reason_code == "NEED_CONTENT_30D"
+    assert describe_feature("days_since_need_content").reason_code == "TIME_NEED_CONTENT_RECENT"
+    assert describe_feature("webinar_attended_decayed").reason_code == "ENG_WEBINAR_ATTENDED_TREND"
+
+
 def test_monotone_directions() -> None:
     names = ["industry", "demo_request_30d", "account_engaged_contacts", "account_blocker_rate",
              "account_blocker_present", "account_contacts"]  # fmt: skip

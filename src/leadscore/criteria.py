@@ -161,29 +161,30 @@ def _words(activity_type: str) -> tuple[str, str, str, str]:
 
 def _activity_spec(activity_type: str, measure: str) -> FeatureSpec:
     criterion, noun, plural, did = _words(activity_type)
-    prefix = _CODE_PREFIX[criterion]
-    code = activity_type.upper().removeprefix(f"{prefix}_")
-    if measure == "decayed":
-        name = f"{activity_type}_decayed"
-        return FeatureSpec(
-            name, criterion,
-            f"Decayed count of {plural}: each one counts half as much after every half-life",
-            f"{_CODE_PREFIX[criterion]}_{code}_TREND",
-            up=f"Recent {plural} (recency-weighted count {{value}})",
-            down=f"Recent {plural} (recency-weighted count {{value}})",
-            missing=f"No {plural} on record", kind="weighted", family=activity_type,
-            zero=f"No recent {plural}",
-        )  # fmt: skip
     if measure == "days":
         # Recency is timing, whatever the activity (DESIGN section 2: timing is recency,
         # velocity, stage and time in stage; engagement and need count what was done). After
         # months of quiet, how long ago a contact last visited says when it was in the market,
         # not how interested it is.
         criterion = "timing"
+    prefix = _CODE_PREFIX[criterion]
+    code = f"{prefix}_{activity_type.upper().removeprefix(f'{prefix}_')}"
+    if measure == "decayed":
+        name = f"{activity_type}_decayed"
+        return FeatureSpec(
+            name, criterion,
+            f"Decayed count of {plural}: each one counts half as much after every half-life",
+            f"{code}_TREND",
+            up=f"Recent {plural} (recency-weighted count {{value}})",
+            down=f"Recent {plural} (recency-weighted count {{value}})",
+            missing=f"No {plural} on record", kind="weighted", family=activity_type,
+            zero=f"No recent {plural}",
+        )  # fmt: skip
+    if measure == "days":
         name = f"days_since_{activity_type}"
         return FeatureSpec(
             name, criterion, f"Days since the last {noun} (missing: never)",
-            f"{_CODE_PREFIX[criterion]}_{code}_RECENT",
+            f"{code}_RECENT",
             up=f"{did} {{value}}", down=f"No {noun} in {{value}}",
             missing=f"No {noun} on record", kind="days", family=activity_type,
         )  # fmt: skip
@@ -191,7 +192,7 @@ def _activity_spec(activity_type: str, measure: str) -> FeatureSpec:
     name = f"{activity_type}_{days}d"
     return FeatureSpec(
         name, criterion, f"Number of {plural} in the last {days} days",
-        f"{_CODE_PREFIX[criterion]}_{code}_{days}D",
+        f"{code}_{days}D",
         up=f"{{value}} {plural} in the last {days} days",
         down=f"{{value}} {plural} in the last {days} days",
         missing=f"No {plural} on record", kind="count", family=activity_type,
