@@ -106,6 +106,8 @@ def test_train_then_evaluate(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "roc_auc" in result.stdout
     assert "logistic" in result.stdout
+    # a 24-month export is too short to purge the customer model's validation: said in a line
+    assert "warning: table.y_customer (180-day horizon): validation" in result.stderr
     assert "is the first champion" in result.stdout
     assert (tmp_path / "model" / "scorer.json").exists()
     for model in (str(tmp_path / "model"), "models:/leadscore@champion"):
@@ -124,4 +126,29 @@ def test_evaluate_unknown_model(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ")
     assert "no saved scorer" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_train_with_a_wrong_tracking_uri_fails_before_training(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    ls.make_crm(200, seed=3).write(tmp_path / "crm")
+    result = runner.invoke(
+        cli, ["train", "--data", str(tmp_path / "crm"), "--out", str(tmp_path / "model"),
+              "--tracking-uri", "nosuchscheme://x"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: tracking URI nosuchscheme://x: MLflow cannot use it")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "model").exists()
+
+
+def test_evaluate_a_damaged_model(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "scorer.json").write_text("{not json")
+    result = runner.invoke(
+        cli, ["evaluate", "--model", str(tmp_path / "model"), "--data", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "scorer.json: not valid JSON" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

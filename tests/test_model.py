@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,13 @@ import pytest
 from sklearn.metrics import roc_auc_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from leadscore.errors import DataNotFoundError, ModelError, NotFittedError
+from leadscore.errors import (
+    ConfigError,
+    DataNotFoundError,
+    DataWarning,
+    ModelError,
+    NotFittedError,
+)
 from leadscore.model import LeadModel, _validation_split, auto_learning_rate
 
 #: Checks of scikit-learn's suite that do not apply, and why.
@@ -149,6 +156,37 @@ def test_load_errors(tmp_path: Path, fitted: tuple[LeadModel, pd.DataFrame, np.n
         LeadModel.load(tmp_path)
 
 
+def test_save_replaces_a_model_folder_whole(
+    tmp_path: Path,
+    fitted: tuple[LeadModel, pd.DataFrame, np.ndarray],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    model, X, y = fitted
+    folder = tmp_path / "model"
+    model.save(folder)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    # a write that fails half-way leaves the saved model as it was, and no temporary files
+    other = LeadModel(random_state=np.int64(1), max_rounds=3).fit(X, y)  # NumPy params save too
+
+    def broken(self: LeadModel, *args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(type(other.booster_), "save_model", broken)
+        with pytest.raises(OSError, match="disk full"):
+            other.save(folder)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]
+    other.save(folder)
+    assert LeadModel.load(folder).get_params()["random_state"] == 1
+    # a folder that is not a saved model is not replaced
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("keep me")
+    with pytest.raises(ConfigError, match=r"notes: exists and holds no leadmodel\.json"):
+        model.save(tmp_path / "notes")
+    assert (tmp_path / "notes" / "todo.txt").read_text() == "keep me"
+
+
 def test_not_fitted() -> None:
     with pytest.raises(NotFittedError, match="not fitted yet"):
         LeadModel().predict_proba(pd.DataFrame({"a": [1.0]}))
@@ -156,15 +194,35 @@ def test_not_fitted() -> None:
 
 def test_time_split_holds_out_the_latest_rows() -> None:
     time = np.sort(np.array([5, 1, 4, 2, 3, 5, 1, 2, 3, 4]))
-    train, val = _validation_split(10, time, 0.2, None)
+    train, val, overlap = _validation_split(10, time, 0.2, None)
     assert set(time[val]) == {5}
     assert set(time[train]) == {1, 2, 3, 4}
-    purged_train, _ = _validation_split(1000, np.repeat(np.arange(10), 100), 0.2, 2)
-    assert np.repeat(np.arange(10), 100)[purged_train].max() == 5
-    train, val = _validation_split(10, None, 0.3, None)
+    assert overlap == 0
+    times = np.repeat(np.arange(10), 100)
+    purged_train, _, overlap = _validation_split(1000, times, 0.2, 2)
+    assert times[purged_train].max() == 5
+    assert overlap == 0
+    train, val, _ = _validation_split(10, None, 0.3, None)
     assert np.arange(10)[val].tolist() == [7, 8, 9]
-    train, val = _validation_split(10, np.zeros(10), 0.3, None)  # one time: by row order
+    train, val, _ = _validation_split(10, np.zeros(10), 0.3, None)  # one time: by row order
     assert np.arange(10)[val].tolist() == [7, 8, 9]
+
+
+def test_a_history_shorter_than_the_gap_is_not_purged_but_said() -> None:
+    times = np.repeat(np.arange(10), 100)
+    # a gap of 7 would leave time 0 only (100 rows), under a quarter of the 800 earlier rows
+    train, val, overlap = _validation_split(1000, times, 0.2, 7)
+    assert (times[train].max(), times[val].min()) == (7, 8)
+    assert overlap == 700  # times 1-7: their labels reach into the validation slice
+    X, y = _leads(2000)
+    time = np.repeat(np.arange(10), 200)
+    with pytest.warns(DataWarning, match="1,400 of the 1,600 earlier rows have labels that"):
+        model = LeadModel(random_state=0).fit(X, y, time=time, gap=7)
+    assert model.validation_scores_["label_overlap"] == pytest.approx(0.875)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        purged = LeadModel(random_state=0).fit(X, y, time=time, gap=2)
+    assert purged.validation_scores_["label_overlap"] == 0.0
 
 
 def test_fit_does_not_copy_the_matrix_for_its_slices(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -204,6 +262,10 @@ def test_time_changes_the_validation_rows() -> None:
     by_order = LeadModel(random_state=0).fit(X, y)
     by_time = LeadModel(random_state=0).fit(X, y, time=time)
     assert by_order.validation_scores_ != by_time.validation_scores_
+    times = pd.Series(pd.date_range("2025-01-01", periods=len(y), freq="h")).astype(object)
+    times[[5, 9]] = pd.NaT  # a row without a time would land in the validation slice
+    with pytest.raises(ModelError, match=r"time: 2 missing value\(s\), at row\(s\) 5, 9;"):
+        LeadModel(random_state=0).fit(X, y, time=times)
 
 
 def test_too_few_positives_fall_back_to_a_plain_model() -> None:

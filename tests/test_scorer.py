@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 import leadscore as ls
 from leadscore.criteria import monotone_constraints
-from leadscore.errors import DataNotFoundError, ModelError, NotFittedError
+from leadscore.errors import DataNotFoundError, DataWarning, ModelError, NotFittedError
 from leadscore.evaluate import time_split
 from leadscore.scorer import GRADES, grades_from_scores, scores_from_quantiles
 
@@ -104,9 +105,16 @@ def test_grades_split_the_validation_population() -> None:
     population = np.random.default_rng(1).beta(1, 20, 20_000)
     grades = pd.Series(grades_from_scores(scores_from_quantiles(population, quantiles)))
     shares = grades.value_counts(normalize=True)
-    assert shares["A"] == pytest.approx(0.11, abs=0.02)
-    assert shares["B"] == pytest.approx(0.20, abs=0.02)
-    assert shares["C"] == pytest.approx(0.30, abs=0.02)
+    assert shares["A"] == pytest.approx(0.10, abs=0.015)
+    assert shares["B"] == pytest.approx(0.20, abs=0.015)
+    assert shares["C"] == pytest.approx(0.30, abs=0.015)
+    assert shares["D"] == pytest.approx(0.40, abs=0.015)
+    # on the validation population itself the shares are exact
+    uniform = np.linspace(0, 1, 100_001)
+    percentiles = np.quantile(uniform, np.arange(1, 100) / 100)
+    shares = pd.Series(grades_from_scores(scores_from_quantiles(uniform, percentiles)))
+    shares = shares.value_counts(normalize=True)
+    assert shares.round(3).to_dict() == {"D": 0.4, "C": 0.3, "B": 0.2, "A": 0.1}
 
 
 def test_evaluate_is_tidy(scorer: ls.LeadScorer, split: tuple[pd.DataFrame, pd.DataFrame]) -> None:
@@ -136,6 +144,12 @@ def test_save_and_load_give_identical_scores(
     ]  # fmt: skip
     loaded = ls.LeadScorer.load(tmp_path)
     pd.testing.assert_frame_equal(loaded.score(crm, AS_OF), scorer.score(crm, AS_OF))
+    # each target's training labels end where the test period starts, not before its horizon
+    labels_until = {
+        "prospect": "2025-04-01T00:00:00+00:00",  # cutoff 2025-01-01 + 90 days
+        "customer": "2025-03-30T00:00:00+00:00",  # cutoff 2024-10-01 + 180 days
+    }
+    assert scorer.labels_until_ == loaded.labels_until_ == labels_until
     pd.testing.assert_frame_equal(loaded.evaluate(split[1]), scorer.evaluate(split[1]))
     assert loaded.config == scorer.config
 
@@ -153,3 +167,33 @@ def test_errors(
         ls.LeadScorer().fit(split[0].assign(y_customer=pd.array([0] * len(split[0]), "Int8")))
     with pytest.raises(ModelError, match=r"column.*the scorer was trained on are missing"):
         scorer.predict_proba(split[1].drop(columns=["industry"]))
+    with pytest.raises(ModelError, match=r"table: no label column \(y_prospect, y_customer\)"):
+        scorer.evaluate(split[1].drop(columns=["y_prospect", "y_customer"]))
+
+
+def test_load_errors_name_the_file(tmp_path: Path, scorer: ls.LeadScorer) -> None:
+    scorer.save(tmp_path)
+    saved = json.loads((tmp_path / "scorer.json").read_text())
+    (tmp_path / "scorer.json").write_text("{not json")
+    with pytest.raises(ModelError, match=r"scorer\.json: not valid JSON"):
+        ls.LeadScorer.load(tmp_path)
+    del saved["baselines"]
+    (tmp_path / "scorer.json").write_text(json.dumps(saved))
+    with pytest.raises(ModelError, match=r"scorer\.json: incomplete saved scorer \(KeyError"):
+        ls.LeadScorer.load(tmp_path)
+    model = json.loads((tmp_path / "customer" / "leadmodel.json").read_text())
+    del model["calibrator"]
+    (tmp_path / "customer" / "leadmodel.json").write_text(json.dumps(model))
+    with pytest.raises(ModelError, match=r"leadmodel\.json: incomplete saved model \(KeyError"):
+        ls.LeadModel.load(tmp_path / "customer")
+
+
+def test_a_short_history_is_said_per_target(
+    scorer: ls.LeadScorer, split: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    # training cutoffs 2024-04..2024-10: the 90-day prospect validation can be purged, the
+    # 180-day customer one cannot without losing most rows, so it overlaps and says so
+    assert scorer.models_["prospect"].validation_scores_["label_overlap"] == 0.0
+    assert scorer.models_["customer"].validation_scores_["label_overlap"] > 0.5
+    with pytest.warns(DataWarning, match=r"^table\.y_customer \(180-day horizon\): validation"):
+        ls.LeadScorer(random_state=0, model_params={"max_rounds": 5}).fit(split[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import warnings
 from pathlib import Path
@@ -12,7 +13,13 @@ import pytest
 
 import leadscore as ls
 from leadscore.evaluate import time_split
-from leadscore.tracking import load_scorer, log_training, model_input, resolve_tracking_uri
+from leadscore.tracking import (
+    ChampionDecision,
+    load_scorer,
+    log_training,
+    model_input,
+    resolve_tracking_uri,
+)
 
 
 @pytest.fixture(scope="module")
@@ -85,17 +92,21 @@ def test_runs_registry_and_champion(
     plots = {Path(a.path).name for a in client.list_artifacts(third.run_id, "plots")}
     assert {"calibration_customer.png", "lift_prospect.png", "importance_customer.png"} <= plots
 
-    # the registered pyfunc model scores a feature table like the scorer itself
+    # the registered pyfunc model scores build_features' output (categories and all) exactly
+    # like the scorer itself, identifiers and as_of included
     mlflow.set_tracking_uri(uri)
     features = ls.build_features(crm, "2025-10-01")
     champion = mlflow.pyfunc.load_model("models:/leadscore@champion")
-    scores = champion.predict(model_input(features), params={"as_of": "2025-10-01"})
     expected = scorers["good"].score(crm, "2025-10-01")
-    pd.testing.assert_series_equal(scores["p_customer"], expected["p_customer"], check_exact=False)
-    assert scores["grade"].tolist() == expected["grade"].tolist()
-    assert (
-        champion.metadata.get_input_schema().input_types_dict()["email_open_30d"].name == "double"
+    scores = champion.predict(features, params={"as_of": "2025-10-01"})
+    pd.testing.assert_frame_equal(scores, expected)
+    pd.testing.assert_frame_equal(
+        champion.predict(model_input(features), params={"as_of": "2025-10-01"}), expected
     )
+    schema = champion.metadata.get_input_schema().input_types_dict()
+    assert schema["email_open_30d"].name == "double"
+    assert schema["account_id"].name == "string"
+    assert [p.name for p in champion.metadata.get_params_schema().params] == ["as_of"]
 
     # and the scorer comes back from the registry as text and JSON
     loaded = load_scorer("models:/leadscore@champion", tracking_uri=uri)
@@ -109,3 +120,15 @@ def test_pyfunc_model_defines_without_type_hint_warnings() -> None:
         warnings.simplefilter("always")
         importlib.reload(leadscore.pyfunc_model)  # what MLflow runs on logging and loading
     assert not [w for w in caught if "type hint" in str(w.message)]
+
+
+def test_a_decision_says_which_holdout_it_compared_on() -> None:
+    decision = ChampionDecision(
+        promoted=False, new_version="3", new_metric=0.91, champion_version="2",
+        champion_metric=0.93, metric="customer.leadscore.roc_auc", same_holdout=False,
+    )  # fmt: skip
+    assert decision.describe() == (
+        "version 3 did not beat the champion: customer.leadscore.roc_auc 0.9100 against 0.9300 "
+        "for version 2 on its own holdout (it cannot score the new one)"
+    )
+    assert dataclasses.replace(decision, same_holdout=True).describe().endswith("same holdout")

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from leadscore.errors import ConfigError, SchemaError
 
-__all__ = ["FORMATS", "atomic_path", "read_frame", "write_frame"]
+__all__ = ["FORMATS", "atomic_folder", "atomic_path", "read_frame", "to_json", "write_frame"]
 
 Format = Literal["parquet", "csv"]
 FORMATS: tuple[Format, ...] = ("parquet", "csv")
@@ -46,6 +49,71 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_folder(path: str | Path, *, marker: str) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path`` that replaces folder ``path`` only on success.
+
+    For outputs of several files that belong together (a saved model): the complete new folder
+    takes the old one's place by two renames, so a reader finds the old folder or the new one,
+    never a mix, and a failed write leaves the old folder untouched. An existing ``path`` must be
+    empty or hold ``marker`` (a file the folder's writer writes): other folders are refused
+    rather than replaced.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "model"
+    >>> with atomic_folder(target, marker="model.json") as tmp:
+    ...     _ = (tmp / "model.json").write_text("{}")
+    >>> sorted(p.name for p in target.iterdir())
+    ['model.json']
+    """
+    path = Path(path)
+    if path.exists() and not (
+        path.is_dir() and ((path / marker).exists() or not any(path.iterdir()))
+    ):
+        raise ConfigError(
+            f"{path}: exists and holds no {marker}; refusing to replace it (choose another folder)"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    old = tmp.with_name(tmp.name[: -len(".tmp")] + ".old")
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; give the usual permissions
+        if path.exists():
+            os.replace(path, old)
+        try:
+            os.replace(tmp, path)
+        except OSError:
+            if old.exists():
+                os.replace(old, path)  # put the old folder back
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def to_json(values: object, *, sort_keys: bool = False) -> str:
+    """``values`` as indented JSON, NumPy scalars and arrays as plain numbers and lists.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> to_json({"seed": np.int64(3), "q": np.array([0.5])}).split()
+    ['{', '"seed":', '3,', '"q":', '[', '0.5', ']', '}']
+    """
+    return json.dumps(values, indent=2, sort_keys=sort_keys, default=_plain)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _umask() -> int:

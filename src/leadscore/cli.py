@@ -184,8 +184,10 @@ def _train_and_log(
     crm: Any, config: Any, out_dir: Path, tracking_uri: str | None, artifact_root: str | None
 ) -> Any:
     from leadscore.pipeline import train_scorer
-    from leadscore.tracking import log_training, resolve_tracking_uri
+    from leadscore.tracking import check_tracking, log_training
 
+    with err.status("Checking MLflow"):
+        uri = check_tracking(tracking_uri)  # before training, so that a wrong URI fails at once
     result = train_scorer(crm, config, progress=True)
     _print_evaluation(
         result.evaluation,
@@ -194,7 +196,7 @@ def _train_and_log(
     )
     result.scorer.save(out_dir)
     out.print(f"Saved the scorer to {out_dir} (LightGBM text and JSON)")
-    with err.status(f"Logging to MLflow at {resolve_tracking_uri(tracking_uri)}"):
+    with err.status(f"Logging to MLflow at {uri}"):
         run = log_training(
             result.scorer,
             train=result.train,
@@ -265,12 +267,14 @@ def evaluate(
     horizons = scorer.config.labels.horizons
     cutoffs = default_cutoffs(crm)
     start = holdout_start(cutoffs, crm.time_span()[1], horizons)
-    trained_until = pd.Timestamp(scorer.trained_cutoffs_[1])
-    start = max(start, trained_until + pd.Timedelta(days=1))
+    # no test label may share a period with a training label (DESIGN section 4)
+    trained_until = max(pd.Timestamp(t) for t in scorer.labels_until_.values())
+    start = max(start, trained_until)
     test_cutoffs = cutoffs[cutoffs >= start]
     if len(test_cutoffs) == 0:
         raise ModelError(
-            f"no cutoffs in the data after the model's training period ({trained_until.date()})"
+            f"{data_dir}: no cutoffs with observed labels after the model's training labels "
+            f"(which look up to {trained_until.date()})"
         )
     table = build_training_table(crm, test_cutoffs, config=scorer.config, progress=True)
     _, test = time_split(table, horizons=horizons, test_start=start)

@@ -5,7 +5,9 @@ How :meth:`LeadModel.fit` works:
 1. The rows are split by time: the latest ``validation_fraction`` of them (by ``time`` when
    given, else by row order) are the validation slice. Rows within ``gap`` of the validation
    slice are left out of the first model, so that no training label looks into the validation
-   period (a purged split).
+   period (a purged split). When that would leave fewer than a quarter of the earlier rows
+   (a history barely longer than the gap), they stay in, with a :class:`DataWarning` and
+   ``validation_scores_["label_overlap"]`` saying how many.
 2. LightGBM is fitted on the earlier rows with early stopping on the validation slice: the number
    of trees is what generalises to *later* data, not to a random sample of the same period.
 3. A calibrator (Platt or centred isotonic, see :mod:`leadscore.calibration`) is chosen and
@@ -24,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -41,10 +44,16 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
-from leadscore._io import atomic_path
+from leadscore._io import atomic_folder, to_json
 from leadscore._preprocess import Preprocessor
 from leadscore.calibration import Calibrator, choose_calibrator
-from leadscore.errors import DataNotFoundError, ModelError, NotFittedError, format_values
+from leadscore.errors import (
+    DataNotFoundError,
+    DataWarning,
+    ModelError,
+    NotFittedError,
+    format_values,
+)
 from leadscore.explain import (
     DEFAULT_CHUNK_ROWS,
     ReasonPlan,
@@ -120,21 +129,26 @@ def auto_learning_rate(rows: int) -> float:
 
 def _validation_split(
     n: int, sorted_time: np.ndarray | None, fraction: float, gap: Any
-) -> tuple[slice, slice]:
-    """The early rows to train on and the latest rows to validate on, of rows in time order."""
+) -> tuple[slice, slice, int]:
+    """The early rows to train on and the latest rows to validate on, of rows in time order.
+
+    The third value counts the training rows within ``gap`` of the validation slice that could
+    not be left out (their labels reach into it): 0 unless leaving them out would leave fewer
+    than a quarter of the training rows (and at least 50).
+    """
     first_val = int(np.ceil(n * (1 - fraction)))
     if sorted_time is None:
-        return slice(0, first_val), slice(first_val, n)
+        return slice(0, first_val), slice(first_val, n), 0
     threshold = sorted_time[min(first_val, n - 1)]
     first_val = int(np.searchsorted(sorted_time, threshold, side="left"))
     if first_val == 0:  # every row at one time: fall back to row order
         return _validation_split(n, None, fraction, None)
-    end = first_val
-    if gap is not None:
-        purged = int(np.searchsorted(sorted_time, threshold - gap, side="left"))
-        if purged >= max(50, first_val // 4):
-            end = purged
-    return slice(0, end), slice(first_val, n)
+    if gap is None:
+        return slice(0, first_val), slice(first_val, n), 0
+    purged = int(np.searchsorted(sorted_time, threshold - gap, side="left"))
+    if purged >= max(50, first_val // 4):
+        return slice(0, purged), slice(first_val, n), 0
+    return slice(0, first_val), slice(first_val, n), first_val - purged
 
 
 @dataclasses.dataclass(frozen=True)
@@ -211,8 +225,11 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     learning_rate_ : float
         The learning rate used (``learning_rate`` with ``auto`` resolved).
     validation_scores_ : dict
-        ROC AUC and log loss of the early-stopping model on the validation slice, and the
-        held-out log loss of each calibrator considered.
+        ROC AUC and log loss of the early-stopping model on the validation slice (the log loss
+        of the chosen calibrator, held out), the held-out log loss of each calibrator
+        considered, and ``label_overlap``: the share of the early-stopping model's training
+        rows within ``gap`` of the validation slice (0 unless too few rows were left without
+        them; then the figures are optimistic and ``fit`` warns).
     score_quantiles_ : ndarray
         Percentiles 1..99 of calibrated probabilities on the validation slice.
 
@@ -392,6 +409,11 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         times = None if time is None else np.asarray(time)
         if times is not None and len(times) != len(frame):
             raise ModelError(f"time: expected {len(frame)} values, got {len(times)}")
+        if times is not None and (missing := pd.isna(times)).any():
+            raise ModelError(
+                f"time: {int(missing.sum())} missing value(s), at row(s) "
+                f"{format_values(np.flatnonzero(missing).tolist())}; every row needs a time"
+            )
 
         self.preprocessor_ = Preprocessor.learn(frame, int(self.max_categories))
         directions = self._monotone_directions()  # checked before the costly matrix is built
@@ -409,7 +431,17 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             if self.random_state is not None
             else int(np.random.default_rng().integers(0, 2**31 - 1))
         )
-        train, val = _validation_split(len(frame), times, self.validation_fraction, gap)
+        train, val, overlap = _validation_split(len(frame), times, self.validation_fraction, gap)
+        if overlap:
+            warnings.warn(
+                f"validation: the latest {val.stop - val.start:,} rows validate early stopping "
+                f"and calibration, but {overlap:,} of the {train.stop:,} earlier rows have "
+                "labels that reach into their period (within the gap) and were kept, as leaving "
+                "them out would leave too few to train on; early stopping, calibration and "
+                "validation_scores_ are optimistic. A history longer than the gap avoids this",
+                DataWarning,
+                stacklevel=2,
+            )
         self.learning_rate_ = (
             auto_learning_rate(train.stop)
             if self.learning_rate == "auto"
@@ -438,7 +470,12 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             p_val = self.calibrator_.transform(raw_val)
             self.validation_scores_ = {
                 "roc_auc": float(roc_auc_score(binary[val], raw_val, sample_weight=w_val)),
-                "log_loss": float(log_loss(binary[val], p_val, sample_weight=w_val, labels=[0, 1])),
+                "label_overlap": overlap / train.stop,
+                # held out when the calibrator was chosen by cross-fitting, else in-sample
+                "log_loss": calibration_scores.get(
+                    self.calibrator_.kind,
+                    float(log_loss(binary[val], p_val, sample_weight=w_val, labels=[0, 1])),
+                ),
                 **{f"calibration_log_loss_{k}": v for k, v in calibration_scores.items()},
             }
             self.score_quantiles_ = np.quantile(p_val, np.arange(1, 100) / 100)
@@ -659,13 +696,16 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         }
 
     def save(self, path: str | Path) -> Path:
-        """Write ``booster.txt`` (LightGBM text) and ``leadmodel.json`` into folder ``path``."""
+        """Write ``booster.txt`` (LightGBM text) and ``leadmodel.json`` into folder ``path``.
+
+        The folder is replaced as a whole once both files are written (see
+        :func:`leadscore._io.atomic_folder`); an existing folder must be empty or a saved model.
+        """
         folder = Path(path)
-        folder.mkdir(parents=True, exist_ok=True)
-        with atomic_path(folder / _BOOSTER_FILE) as tmp:
-            self.booster_.save_model(str(tmp))
-        with atomic_path(folder / _MODEL_FILE) as tmp:
-            tmp.write_text(json.dumps(self.to_dict(), indent=2))
+        text = to_json(self.to_dict())
+        with atomic_folder(folder, marker=_MODEL_FILE) as tmp:
+            self.booster_.save_model(str(tmp / _BOOSTER_FILE))
+            (tmp / _MODEL_FILE).write_text(text)
         return folder
 
     @classmethod
@@ -679,12 +719,19 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             booster = lgb.Booster(model_file=os.fspath(folder / _BOOSTER_FILE))
         except (ValueError, lgb.basic.LightGBMError) as exc:
             raise ModelError(f"{folder}: unreadable model files: {exc}") from exc
-        if values.get("format_version") != FORMAT_VERSION:
+        if not isinstance(values, dict) or values.get("format_version") != FORMAT_VERSION:
+            found = values.get("format_version") if isinstance(values, dict) else None
             raise ModelError(
-                f"{folder}: model format {values.get('format_version')!r}, expected "
+                f"{folder}: model format {found!r}, expected "
                 f"{FORMAT_VERSION}; retrain with this version of leadscore"
             )
-        return cls.from_parts(values, booster)
+        try:
+            return cls.from_parts(values, booster)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ModelError(
+                f"{folder / _MODEL_FILE}: incomplete saved model ({type(exc).__name__}: {exc}); "
+                "save it again"
+            ) from exc
 
     @classmethod
     def from_parts(cls, values: dict[str, Any], booster: lgb.Booster) -> LeadModel:

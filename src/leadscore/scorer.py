@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self
@@ -22,12 +23,12 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
-from leadscore._io import atomic_path
+from leadscore._io import atomic_folder, to_json
 from leadscore.config import Config
 from leadscore.criteria import monotone_constraints
 from leadscore.data import CRMData
 from leadscore.domain import TARGET_STAGES, TARGETS
-from leadscore.errors import DataNotFoundError, ModelError, NotFittedError
+from leadscore.errors import DataNotFoundError, DataWarning, ModelError, NotFittedError
 from leadscore.evaluate import LogisticBaseline, PointsBaseline, binary_metrics, evaluation_frame
 from leadscore.features import build_features, feature_columns
 from leadscore.labels import US_PER_DAY, times_us, to_utc
@@ -46,13 +47,16 @@ BASELINE_MAX_ROWS = 200_000
 def scores_from_quantiles(p: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
     """Percentile (1-99) of each probability among validation probabilities.
 
+    The score is the number of percentiles 1..99 at or below ``p`` (at least 1), so score 90
+    and above (grade A) is exactly the top 10% of the validation population.
+
     Examples
     --------
-    >>> scores_from_quantiles(np.array([0.0, 0.5, 1.0]), np.linspace(0.01, 0.99, 99))
-    array([ 1, 50, 99])
+    >>> scores_from_quantiles(np.array([0.0, 0.5, 0.905, 1.0]), np.linspace(0.01, 0.99, 99))
+    array([ 1, 50, 90, 99])
     """
-    below = np.searchsorted(np.asarray(quantiles), p, side="left")
-    return np.clip(below + 1, 1, 99).astype(np.int64)
+    at_or_below = np.searchsorted(np.asarray(quantiles), p, side="right")
+    return np.clip(at_or_below, 1, 99).astype(np.int64)
 
 
 def grades_from_scores(scores: np.ndarray) -> np.ndarray:
@@ -117,6 +121,8 @@ class LeadScorer:
         self.models_: dict[str, LeadModel] = {}
         self.baselines_: dict[str, dict[str, Any]] = {}
         self.label_counts_: dict[str, dict[str, int]] = {}
+        # per target, the end of the last label window trained on: evaluate after it
+        self.labels_until_: dict[str, str] = {}
         rng = np.random.default_rng(self.random_state)
         defaults = {
             "random_state": self.random_state,
@@ -133,12 +139,18 @@ class LeadScorer:
                 )
             X = table.loc[rows, self.feature_names_]
             params = defaults | self.model_params
-            model = LeadModel(**params).fit(
-                X,
-                y,
-                time=times_us(table.loc[rows, "cutoff"]),
-                gap=horizons[target] * US_PER_DAY,
-            )
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                model = LeadModel(**params).fit(
+                    X,
+                    y,
+                    time=times_us(table.loc[rows, "cutoff"]),
+                    gap=horizons[target] * US_PER_DAY,
+                )
+            for w in caught:  # say which target a warning of its model is about
+                prefix = f"table.y_{target} ({horizons[target]}-day horizon): "
+                message = prefix + str(w.message) if w.category is DataWarning else w.message
+                warnings.warn(message, w.category, stacklevel=2)
             self.models_[target] = model
             sample = (
                 np.sort(rng.choice(len(y), BASELINE_MAX_ROWS, replace=False))
@@ -150,6 +162,8 @@ class LeadScorer:
                 "logistic": LogisticBaseline().fit(X.iloc[sample], y[sample]),
             }
             self.label_counts_[target] = {"rows": len(y), "positives": int(y.sum())}
+            last = table.loc[rows, "cutoff"].max() + pd.Timedelta(days=horizons[target])
+            self.labels_until_[target] = last.isoformat()
         cutoffs = table["cutoff"]
         self.trained_cutoffs_ = (cutoffs.min().isoformat(), cutoffs.max().isoformat())
         self.version_ = self._fingerprint()
@@ -160,7 +174,7 @@ class LeadScorer:
         for target, model in self.models_.items():
             digest.update(target.encode())
             digest.update(model.booster_.model_to_string().encode())
-            digest.update(json.dumps(model.to_dict(), sort_keys=True).encode())
+            digest.update(to_json(model.to_dict(), sort_keys=True).encode())
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
         return f"{stamp}-{digest.hexdigest()[:8]}"
 
@@ -265,8 +279,16 @@ class LeadScorer:
         example the test part of :func:`leadscore.evaluate.time_split`.
         """
         self._check_fitted()
+        labels = [f"y_{t}" for t in TARGETS]
+        if not any(c in table for c in labels):
+            raise ModelError(
+                f"table: no label column ({', '.join(labels)}) to evaluate on; build it with "
+                "build_training_table"
+            )
         rows: list[tuple[str, str, dict[str, float]]] = []
         for target in TARGETS:
+            if f"y_{target}" not in table:
+                continue
             label = table[f"y_{target}"]
             present = label.notna().to_numpy()
             if not present.any():
@@ -288,12 +310,10 @@ class LeadScorer:
 
     def save(self, path: str | Path) -> Path:
         """Write the scorer to folder ``path``: a LightGBM text model and JSON per target, and
-        ``scorer.json``. Nothing is pickled."""
+        ``scorer.json``. Nothing is pickled. The folder is replaced as a whole once every file
+        is written; an existing folder must be empty or a saved scorer."""
         self._check_fitted()
         folder = Path(path)
-        folder.mkdir(parents=True, exist_ok=True)
-        for target, model in self.models_.items():
-            model.save(folder / target)
         values = {
             "format_version": FORMAT_VERSION,
             "version": self.version_,
@@ -302,14 +322,18 @@ class LeadScorer:
             "random_state": self.random_state,
             "feature_names": self.feature_names_,
             "trained_cutoffs": list(self.trained_cutoffs_),
+            "labels_until": self.labels_until_,
             "label_counts": self.label_counts_,
             "baselines": {
                 t: {name: b.to_dict() for name, b in baselines.items()}
                 for t, baselines in self.baselines_.items()
             },
         }
-        with atomic_path(folder / _SCORER_FILE) as tmp:
-            tmp.write_text(json.dumps(values, indent=2))
+        text = to_json(values)
+        with atomic_folder(folder, marker=_SCORER_FILE) as tmp:
+            for target, model in self.models_.items():
+                model.save(tmp / target)
+            (tmp / _SCORER_FILE).write_text(text)
         return folder
 
     @classmethod
@@ -318,12 +342,26 @@ class LeadScorer:
         folder = Path(path)
         if not (folder / _SCORER_FILE).exists():
             raise DataNotFoundError(f"{folder}: no saved scorer here ({_SCORER_FILE} missing)")
-        values = json.loads((folder / _SCORER_FILE).read_text())
-        if values.get("format_version") != FORMAT_VERSION:
+        try:
+            values = json.loads((folder / _SCORER_FILE).read_text())
+        except ValueError as exc:
+            raise ModelError(f"{folder / _SCORER_FILE}: not valid JSON ({exc})") from exc
+        if not isinstance(values, dict) or values.get("format_version") != FORMAT_VERSION:
+            found = values.get("format_version") if isinstance(values, dict) else None
             raise ModelError(
-                f"{folder}: scorer format {values.get('format_version')!r}, expected "
+                f"{folder}: scorer format {found!r}, expected "
                 f"{FORMAT_VERSION}; retrain with this version of leadscore"
             )
+        try:
+            return cls._from_saved(values, folder)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ModelError(
+                f"{folder / _SCORER_FILE}: incomplete saved scorer ({type(exc).__name__}: {exc}); "
+                "save it again"
+            ) from exc
+
+    @classmethod
+    def _from_saved(cls, values: dict[str, Any], folder: Path) -> LeadScorer:
         scorer = cls(
             config=Config.from_dict(values["config"]),
             model_params=values["model_params"],
@@ -332,6 +370,11 @@ class LeadScorer:
         scorer.models_ = {t: LeadModel.load(folder / t) for t in TARGETS}
         scorer.feature_names_ = list(values["feature_names"])
         scorer.trained_cutoffs_ = tuple(values["trained_cutoffs"])
+        last = pd.Timestamp(scorer.trained_cutoffs_[1])  # saved before labels_until was
+        horizons = scorer.config.labels.horizons
+        scorer.labels_until_ = values.get("labels_until") or {
+            t: (last + pd.Timedelta(days=horizons[t])).isoformat() for t in TARGETS
+        }
         scorer.label_counts_ = values["label_counts"]
         scorer.baselines_ = {
             t: {

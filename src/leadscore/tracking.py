@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_TRACKING_URI",
     "ChampionDecision",
     "TrainingRun",
+    "check_tracking",
     "load_scorer",
     "log_training",
     "resolve_tracking_uri",
@@ -41,6 +42,8 @@ DEFAULT_MODEL_NAME = "leadscore"
 #: The holdout metric that decides the champion: ROC AUC of the customer target.
 HOLDOUT_METRIC = ("customer", "leadscore", "roc_auc")
 _PYFUNC_FILE = Path(__file__).with_name("pyfunc_model.py")
+#: Identifier columns the pyfunc model takes besides the features (``contact_id`` required).
+_ID_COLUMNS = ("contact_id", "account_id")
 
 
 def resolve_tracking_uri(tracking_uri: str | None = None) -> str:
@@ -58,6 +61,8 @@ class ChampionDecision:
     champion_version: str | None
     champion_metric: float | None
     metric: str
+    #: False when the champion could not score the new holdout and its own figure was used
+    same_holdout: bool = True
 
     def describe(self) -> str:
         if self.champion_version is None:
@@ -66,9 +71,14 @@ class ChampionDecision:
                 f"({self.metric} {self.new_metric:.4f})"
             )
         verdict = "is the new champion" if self.promoted else "did not beat the champion"
+        where = (
+            "on the same holdout"
+            if self.same_holdout
+            else "on its own holdout (it cannot score the new one)"
+        )
         return (
             f"version {self.new_version} {verdict}: {self.metric} {self.new_metric:.4f} against "
-            f"{self.champion_metric:.4f} for version {self.champion_version} on the same holdout"
+            f"{self.champion_metric:.4f} for version {self.champion_version} {where}"
         )
 
 
@@ -92,6 +102,22 @@ def _mlflow(tracking_uri: str | None) -> Any:
     return mlflow
 
 
+def check_tracking(tracking_uri: str | None = None) -> str:
+    """The resolved tracking URI, once its tracking store and model registry answer.
+
+    Call it before a long training run, so that a wrong ``--tracking-uri`` fails at once.
+    """
+    mlflow = _mlflow(tracking_uri)
+    uri = resolve_tracking_uri(tracking_uri)
+    try:
+        client = mlflow.MlflowClient(uri)
+        client.search_experiments(max_results=1)
+        client.search_registered_models(max_results=1)
+    except Exception as exc:  # MLflow raises many kinds; the message is what matters
+        raise LeadscoreError(f"tracking URI {uri}: MLflow cannot use it: {exc}") from exc
+    return uri
+
+
 def _experiment(mlflow: Any, name: str, artifact_root: str | None) -> str:
     existing = mlflow.get_experiment_by_name(name)
     if existing is not None:
@@ -101,14 +127,27 @@ def _experiment(mlflow: Any, name: str, artifact_root: str | None) -> str:
 
 
 def _signature(features: pd.DataFrame, scores: pd.DataFrame) -> Any:
+    """Inputs: numbers as double (so nulls pass), identifiers as text, categories as any type.
+
+    A category column is declared ``Any`` because MLflow's schema enforcement refuses to read a
+    pandas category as text, and :func:`leadscore.build_features` returns categories: the model
+    must score its output as it is. ``as_of`` is a parameter (an ISO date) of the scores table.
+    """
     from mlflow.models import ModelSignature
-    from mlflow.types import ColSpec, Schema
+    from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema
+    from mlflow.types.schema import AnyType
 
     inputs: list[Any] = []
     for name in features.columns:
         column = features[name]
         numeric = pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
-        inputs.append(ColSpec("double" if numeric else "string", str(name), required=False))
+        if numeric:
+            kind: Any = "double"
+        elif name in _ID_COLUMNS:
+            kind = "string"
+        else:
+            kind = AnyType()  # type: ignore[no-untyped-call]
+        inputs.append(ColSpec(kind, str(name), required=name == "contact_id"))
     outputs: list[Any] = []
     for name in scores.columns:
         column = scores[name]
@@ -121,7 +160,8 @@ def _signature(features: pd.DataFrame, scores: pd.DataFrame) -> Any:
         else:
             kind = "string"
         outputs.append(ColSpec(kind, str(name), required=False))
-    return ModelSignature(inputs=Schema(inputs), outputs=Schema(outputs))
+    params = ParamSchema([ParamSpec("as_of", "string", None)])
+    return ModelSignature(inputs=Schema(inputs), outputs=Schema(outputs), params=params)
 
 
 def model_input(features: pd.DataFrame) -> pd.DataFrame:
@@ -217,9 +257,13 @@ def _decide_champion(
     metric_name = ".".join(HOLDOUT_METRIC)
     try:
         current = client.get_model_version_by_alias(name, "champion")
-    except Exception:  # no champion yet
+    except mlflow.exceptions.MlflowException as exc:
+        # no such model, or no champion yet; any other failure is not a reason to crown one
+        if exc.error_code not in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+            raise LeadscoreError(f"{name}: cannot read the champion alias: {exc}") from exc
         current = None
     champion_metric: float | None = None
+    same_holdout = True
     if current is not None:
         try:
             champion = load_scorer(f"models:/{name}/{current.version}")
@@ -228,6 +272,7 @@ def _decide_champion(
             # the champion cannot score these rows (other features): fall back to its own figure
             stored = current.tags.get("holdout_metric")
             champion_metric = float(stored) if stored is not None else -np.inf
+            same_holdout = False
     promoted = champion_metric is None or new_metric > champion_metric
     client.set_model_version_tag(name, version, "holdout_metric", f"{new_metric:.6f}")
     if promoted:
@@ -239,6 +284,7 @@ def _decide_champion(
         champion_version=None if current is None else str(current.version),
         champion_metric=champion_metric,
         metric=metric_name,
+        same_holdout=same_holdout,
     )
 
 
@@ -311,7 +357,8 @@ def log_training(
         _log_plots(mlflow, scorer, test, work / "plots")
 
         scorer_dir = scorer.save(work / SCORER_ARTIFACT)
-        example = model_input(test[[*scorer.feature_names_, "contact_id"]].head(5))
+        ids = [c for c in _ID_COLUMNS if c in test]
+        example = model_input(test[[*ids, *scorer.feature_names_]].head(5))
         signature = _signature(example, scorer.scores(example))
         info = _log_pyfunc(mlflow, scorer_dir, signature, example, model_name)
         version = str(info.registered_model_version)
