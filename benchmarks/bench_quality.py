@@ -16,7 +16,8 @@
    For the time split it also prints LeadModel's own validation estimate and the features whose
    distribution moved most between train and test (population stability index).
 
-    python benchmarks/bench_quality.py [--seeds 3] [--months 24] [--skip-synthetic] [--skip-bank]
+    python benchmarks/bench_quality.py [--seeds 3] [--first-seed 0] [--months 24]
+                                       [--skip-synthetic] [--skip-bank]
 """
 
 from __future__ import annotations
@@ -79,10 +80,10 @@ def _gap_intervals(result: TrainResult, seed: int) -> list[tuple[str, int, float
     return rows
 
 
-def synthetic(seeds: int, months: int) -> None:
+def synthetic(seeds: int, months: int, first_seed: int = 0) -> None:
     print(f"== make_crm(20_000, months={months}), time-based holdout (leadscore train's split) ==")
     frames, intervals, own = [], [], []
-    for seed in range(seeds):
+    for seed in range(first_seed, first_seed + seeds):
         result = train_scorer(ls.make_crm(20_000, seed=seed, months=months))
         intervals += _gap_intervals(result, seed)
         for target, model in result.scorer.models_.items():
@@ -200,13 +201,14 @@ def bank() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--skip-synthetic", action="store_true")
     parser.add_argument("--skip-bank", action="store_true")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     if not args.skip_synthetic:
-        synthetic(args.seeds, args.months)
+        synthetic(args.seeds, args.months, args.first_seed)
     if not args.skip_bank:
         bank()
 

@@ -27,14 +27,17 @@ def fitted() -> tuple[LeadModel, pd.DataFrame]:
     return model, table.loc[rows, features].reset_index(drop=True)
 
 
-def test_equals_shap_tree_explainer(fitted: tuple[LeadModel, pd.DataFrame]) -> None:
+def test_equals_shap_tree_explainer_plus_the_linear_prior(
+    fitted: tuple[LeadModel, pd.DataFrame],
+) -> None:
     model, X = fitted
     sample = X.sample(400, random_state=0)
     explanation = model.explain(sample)
     matrix = model.preprocessor_.transform(sample)
-    reference = np.asarray(shap.TreeExplainer(model.booster_).shap_values(matrix))
-    np.testing.assert_allclose(explanation.values, reference.reshape(explanation.values.shape),
-                               atol=1e-6)  # fmt: skip
+    trees = np.asarray(shap.TreeExplainer(model.booster_).shap_values(matrix))
+    assert model.linear_ is not None
+    reference = trees.reshape(explanation.values.shape) + model.linear_.contributions(matrix)
+    np.testing.assert_allclose(explanation.values, reference, atol=1e-6)
     assert isinstance(explanation, shap.Explanation)
     assert explanation.feature_names == list(model.feature_names_in_)
 

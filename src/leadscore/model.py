@@ -8,17 +8,22 @@ How :meth:`LeadModel.fit` works:
    period (a purged split). When that would leave fewer than a quarter of the earlier rows
    (a history barely longer than the gap), they stay in, with a :class:`DataWarning` and
    ``validation_scores_["label_overlap"]`` saying how many.
-2. LightGBM is fitted on the earlier rows with early stopping on the validation slice: the number
-   of trees is what generalises to *later* data, not to a random sample of the same period.
+2. A logistic regression is fitted on the earlier rows, and LightGBM on the same rows boosts
+   from ``linear_prior`` (0.5) times its log-odds instead of from a constant (see
+   :mod:`leadscore._linear`): the many weak, additive signals of lead data are what a linear
+   model captures at once, and the trees learn what is not additive on top. Early stopping on
+   the validation slice: the number of trees is what generalises to *later* data, not to a
+   random sample of the same period.
 3. A calibrator (Platt or centred isotonic, see :mod:`leadscore.calibration`) is chosen and
    fitted on the validation slice, which the first model did not train on.
-4. With ``refit=True`` (the default) LightGBM is fitted again on all rows, the latest included,
-   with the number of trees scaled to the larger data; the calibrator carries over. The
+4. With ``refit=True`` (the default) the regression and LightGBM are fitted again on all rows,
+   the latest included, with the number of trees scaled to the larger data; the calibrator
+   carries over. The
    validation figures (``validation_scores_``) are those of the first model on the validation
    slice: an honest estimate of how the model does on the next period.
 
-Nothing is pickled: :meth:`LeadModel.save` writes the booster as LightGBM text and the rest as
-JSON.
+Nothing is pickled: :meth:`LeadModel.save` writes the booster as LightGBM text and the rest (the
+linear prior included) as JSON.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from sklearn.utils.validation import (
 )
 
 from leadscore._io import atomic_folder, to_json
+from leadscore._linear import LinearPrior
 from leadscore._preprocess import Preprocessor
 from leadscore.calibration import Calibrator, choose_calibrator
 from leadscore.errors import (
@@ -206,7 +212,11 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         such as "an engaged decision maker at the account never makes a sale less likely"
         keeps the trees from learning noise against it, and reasons from ever saying so.
         :class:`leadscore.LeadScorer` takes them from the feature registry
-        (:func:`leadscore.criteria.monotone_constraints`).
+        (:func:`leadscore.criteria.monotone_constraints`). The linear prior keeps the same
+        signs: a coefficient against its direction is dropped.
+    linear_prior : float in [0, 1]
+        Share of a logistic regression's log-odds the trees boost from (0: from a constant,
+        plain LightGBM). Measured on twelve holdouts of make_crm: see docs/benchmarks.md.
     random_state : int or None
         Seed of LightGBM's bagging and feature sampling; the same seed gives the same model.
     n_jobs : int or None
@@ -215,7 +225,10 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     Attributes
     ----------
     booster_ : lightgbm.Booster
-        The fitted booster (raw log-odds are ``booster_.predict(..., raw_score=True)``).
+        The fitted trees. Their raw scores (``booster_.predict(..., raw_score=True)``) add to
+        the linear prior's log-odds; :meth:`decision_function` is the sum.
+    linear_ : LinearPrior or None
+        The logistic regression the trees boost from (None with ``linear_prior=0``).
     classes_ : ndarray
         The two class labels; the second is the positive class.
     feature_names_in_ : ndarray
@@ -258,6 +271,7 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         refit: bool = True,
         max_categories: int = 100,
         monotonic_cst: Mapping[str, int] | Sequence[int] | None = None,
+        linear_prior: float = 0.5,
         random_state: int | None = None,
         n_jobs: int | None = None,
     ) -> None:
@@ -274,6 +288,7 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.refit = refit
         self.max_categories = max_categories
         self.monotonic_cst = monotonic_cst
+        self.linear_prior = linear_prior
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -297,6 +312,10 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         ):
             raise ModelError(
                 f"learning_rate: expected a positive number or 'auto', got {self.learning_rate!r}"
+            )
+        if not (isinstance(self.linear_prior, int | float) and 0 <= self.linear_prior <= 1):
+            raise ModelError(
+                f"linear_prior: expected a number in [0, 1], got {self.linear_prior!r}"
             )
         if self.calibration not in ("auto", "isotonic", "platt", "identity"):
             raise ModelError(f"calibration: unknown method {self.calibration!r}")
@@ -359,17 +378,37 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return params
 
     def _dataset(
-        self, matrix: np.ndarray, y: np.ndarray, w: np.ndarray | None, params: dict[str, Any]
+        self,
+        matrix: np.ndarray,
+        y: np.ndarray,
+        w: np.ndarray | None,
+        params: dict[str, Any],
+        prior: LinearPrior | None,
     ) -> lgb.Dataset:
         return lgb.Dataset(
             matrix,
             label=y,
             weight=w,
+            init_score=None if prior is None else prior.log_odds(matrix),
             feature_name=self.preprocessor_.lightgbm_names,
             categorical_feature=self.preprocessor_.categorical_indices,
             params={k: params[k] for k in ("verbosity", "min_data_per_group", "seed")},
             free_raw_data=False,
         )
+
+    def _prior(
+        self, matrix: np.ndarray, y: np.ndarray, w: np.ndarray | None, directions: list[int],
+        seed: int,
+    ) -> LinearPrior | None:  # fmt: skip
+        if not self.linear_prior:
+            return None
+        return LinearPrior.learn(
+            matrix, y, w,
+            categorical=self.preprocessor_.categorical_indices,
+            directions=directions,
+            weight=float(self.linear_prior),
+            random_state=seed,
+        )  # fmt: skip
 
     def fit(
         self,
@@ -450,20 +489,25 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         params = self._lightgbm_params(seed, directions)
         usable = all(len(np.unique(binary[part])) == 2 for part in (train, val))
         self.validation_scores_: dict[str, float] = {}
+        self.linear_: LinearPrior | None = None
+        prior: LinearPrior | None = None
         if usable:
             w_train = None if weight is None else weight[train]
             w_val = None if weight is None else weight[val]
+            prior = self._prior(matrix[train], binary[train], w_train, directions, seed)
             first = lgb.train(
                 params,
-                self._dataset(matrix[train], binary[train], w_train, params),
+                self._dataset(matrix[train], binary[train], w_train, params, prior),
                 num_boost_round=int(self.max_rounds),
-                valid_sets=[self._dataset(matrix[val], binary[val], w_val, params)],
+                valid_sets=[self._dataset(matrix[val], binary[val], w_val, params, prior)],
                 callbacks=[lgb.early_stopping(int(self.early_stopping_rounds), verbose=False)],
             )
             rounds = max(1, first.best_iteration or first.current_iteration())
             raw_val = np.asarray(
                 first.predict(matrix[val], raw_score=True, num_iteration=rounds), dtype=float
             )
+            if prior is not None:
+                raw_val += prior.log_odds(matrix[val])
             self.calibrator_, calibration_scores = choose_calibrator(
                 raw_val, binary[val], w_val, kind=self.calibration, random_state=seed % 2**31
             )
@@ -486,17 +530,20 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             self.calibrator_ = Calibrator.identity()
             final_rounds, booster = min(_FALLBACK_ROUNDS, int(self.max_rounds)), None
         if booster is None or self.refit:
+            if usable:
+                self.linear_ = self._prior(matrix, binary, weight, directions, seed)
             booster = lgb.train(
                 params,
-                self._dataset(matrix, binary, weight, params),
+                self._dataset(matrix, binary, weight, params, self.linear_),
                 num_boost_round=final_rounds,
             )
         else:
+            self.linear_ = prior
             booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=final_rounds))
         self.booster_ = booster
         self.n_estimators_ = final_rounds
         if not usable:
-            raw_all = np.asarray(booster.predict(matrix, raw_score=True), dtype=float)
+            raw_all = self._raw(matrix)
             p_all = self.calibrator_.transform(raw_all)
             self.score_quantiles_ = np.quantile(p_all, np.arange(1, 100) / 100)
         return self
@@ -521,10 +568,14 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             )
         return self.preprocessor_.transform(frame)
 
+    def _raw(self, matrix: np.ndarray) -> np.ndarray:
+        raw = np.asarray(self.booster_.predict(matrix, raw_score=True), dtype=float)
+        return raw if self.linear_ is None else raw + self.linear_.log_odds(matrix)
+
     def decision_function(self, X: Any) -> np.ndarray:
-        """Raw log-odds of the positive class (before calibration)."""
-        matrix = self._matrix(X)
-        return np.asarray(self.booster_.predict(matrix, raw_score=True), dtype=float)
+        """Raw log-odds of the positive class (before calibration): the trees' and the linear
+        prior's."""
+        return self._raw(self._matrix(X))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Calibrated probabilities, one column per class in ``classes_`` order."""
@@ -552,6 +603,8 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         trees = self._tree_splits() if deduplicate else None
         for rows in iter_chunks(len(matrix), chunk_rows):
             values, distinct = contributions(self.booster_, matrix[rows], trees=trees)
+            if self.linear_ is not None:
+                values += self.linear_.contributions(matrix[rows])
             yield rows, values, distinct
 
     def explain(
@@ -559,10 +612,12 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     ) -> Any:
         """Per-row, per-feature contributions in log-odds, as a ``shap.Explanation``.
 
-        Computed with LightGBM's TreeSHAP (``pred_contrib``): equal to
-        ``shap.TreeExplainer(model.booster_)`` and additive, ``base_values + values.sum(1)`` is
-        :meth:`decision_function`. The probabilities of :meth:`predict_proba` are a monotone,
-        calibrated map of that sum; contributions are not additive on the probability scale.
+        Computed with LightGBM's TreeSHAP (``pred_contrib``, equal to
+        ``shap.TreeExplainer(model.booster_)``) plus the linear prior's exact contributions
+        (each term minus its mean; see :mod:`leadscore._linear`), and additive:
+        ``base_values + values.sum(1)`` is :meth:`decision_function`. The probabilities of
+        :meth:`predict_proba` are a monotone, calibrated map of that sum; contributions are not
+        additive on the probability scale.
         ``data`` holds the numbers the booster saw (category codes for categories) so that
         shap's beeswarm can colour by value; ``display_data`` holds the values as given.
 
@@ -592,6 +647,7 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         for rows, chunk, _ in self._contributions(matrix, deduplicate, chunk_rows):
             values[rows] = chunk
         base = base_value(self.booster_, self.n_features_in_)
+        base += 0.0 if self.linear_ is None else self.linear_.base
         names = list(self.feature_names_in_)
         return shap.Explanation(
             values=values,
@@ -659,7 +715,7 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 texts[rows], codes[rows] = reasons(
                     values, frame.iloc[rows], plan, k=k, criteria=criteria
                 )
-        raw = np.asarray(self.booster_.predict(matrix, raw_score=True), dtype=float)
+        raw = self._raw(matrix)
         return Summary(
             proba=self.calibrator_.transform(raw),
             criteria=pd.DataFrame(sums, columns=order, index=frame.index),
@@ -689,6 +745,7 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             "classes": self.classes_.tolist(),
             "preprocessor": self.preprocessor_.to_dict(),
             "calibrator": self.calibrator_.to_dict(),
+            "linear_prior": None if self.linear_ is None else self.linear_.to_dict(),
             "validation_scores": self.validation_scores_,
             "score_quantiles": self.score_quantiles_.tolist(),
             "n_estimators": self.n_estimators_,
@@ -735,12 +792,15 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     @classmethod
     def from_parts(cls, values: dict[str, Any], booster: lgb.Booster) -> LeadModel:
-        model = cls(**values["params"])
+        # a model saved before the linear prior existed has none
+        model = cls(**({"linear_prior": 0.0} | values["params"]))
         model.classes_ = np.asarray(values["classes"])
         model.preprocessor_ = Preprocessor.from_dict(values["preprocessor"])
         model.feature_names_in_ = np.asarray(model.preprocessor_.names, dtype=object)
         model.n_features_in_ = len(model.preprocessor_.names)
         model.calibrator_ = Calibrator.from_dict(values["calibrator"])
+        prior = values.get("linear_prior")
+        model.linear_ = None if prior is None else LinearPrior.from_dict(prior)
         model.validation_scores_ = dict(values["validation_scores"])
         model.score_quantiles_ = np.asarray(values["score_quantiles"], dtype=float)
         model.n_estimators_ = int(values["n_estimators"])
