@@ -37,7 +37,7 @@ from sklearn.linear_model import LogisticRegression
 __all__ = ["LinearPrior"]
 
 #: Rows the regression is fitted on at most (a random sample beyond that).
-MAX_ROWS = 200_000
+MAX_ROWS = 50_000
 _MIN_SHARE, _MAX_CODES = 0.01, 30
 #: Inverse L2 strength of the regression (scikit-learn's C), on standardised terms: strong (see
 #: the module docstring).
