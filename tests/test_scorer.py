@@ -174,6 +174,9 @@ def test_errors(
 def test_load_errors_name_the_file(tmp_path: Path, scorer: ls.LeadScorer) -> None:
     scorer.save(tmp_path)
     saved = json.loads((tmp_path / "scorer.json").read_text())
+    (tmp_path / "scorer.json").write_text(json.dumps(saved | {"format_version": 99}))
+    with pytest.raises(ModelError, match=r"scorer format 99, expected 1; retrain"):
+        ls.LeadScorer.load(tmp_path)
     (tmp_path / "scorer.json").write_text("{not json")
     with pytest.raises(ModelError, match=r"scorer\.json: not valid JSON"):
         ls.LeadScorer.load(tmp_path)

@@ -9,14 +9,22 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from leadscore.errors import ConfigError, SchemaError
+from leadscore.errors import ConfigError, ModelError, SchemaError
 
-__all__ = ["FORMATS", "atomic_folder", "atomic_path", "read_frame", "to_json", "write_frame"]
+__all__ = [
+    "FORMATS",
+    "atomic_folder",
+    "atomic_path",
+    "check_format",
+    "read_frame",
+    "to_json",
+    "write_frame",
+]
 
 Format = Literal["parquet", "csv"]
 FORMATS: tuple[Format, ...] = ("parquet", "csv")
@@ -94,6 +102,17 @@ def atomic_folder(path: str | Path, *, marker: str) -> Iterator[Path]:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
+
+
+def check_format(values: object, where: Path, kind: str, expected: int) -> dict[str, Any]:
+    """``values`` read from a saved ``kind``, once it is a JSON object of format ``expected``."""
+    found = values.get("format_version") if isinstance(values, dict) else None
+    if not isinstance(values, dict) or found != expected:
+        raise ModelError(
+            f"{where}: {kind} format {found!r}, expected {expected}; retrain with this version "
+            "of leadscore"
+        )
+    return values
 
 
 def to_json(values: object, *, sort_keys: bool = False) -> str:

@@ -49,7 +49,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
-from leadscore._io import atomic_folder, to_json
+from leadscore._io import atomic_folder, check_format, to_json
 from leadscore._linear import LinearPrior
 from leadscore._preprocess import Preprocessor
 from leadscore.calibration import Calibrator, choose_calibrator
@@ -776,12 +776,7 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             booster = lgb.Booster(model_file=os.fspath(folder / _BOOSTER_FILE))
         except (ValueError, lgb.basic.LightGBMError) as exc:
             raise ModelError(f"{folder}: unreadable model files: {exc}") from exc
-        if not isinstance(values, dict) or values.get("format_version") != FORMAT_VERSION:
-            found = values.get("format_version") if isinstance(values, dict) else None
-            raise ModelError(
-                f"{folder}: model format {found!r}, expected "
-                f"{FORMAT_VERSION}; retrain with this version of leadscore"
-            )
+        values = check_format(values, folder, "model", FORMAT_VERSION)
         try:
             return cls.from_parts(values, booster)
         except (KeyError, TypeError, AttributeError) as exc:

@@ -23,7 +23,7 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
-from leadscore._io import atomic_folder, to_json
+from leadscore._io import atomic_folder, check_format, to_json
 from leadscore.config import Config
 from leadscore.criteria import monotone_constraints
 from leadscore.data import CRMData
@@ -346,12 +346,7 @@ class LeadScorer:
             values = json.loads((folder / _SCORER_FILE).read_text())
         except ValueError as exc:
             raise ModelError(f"{folder / _SCORER_FILE}: not valid JSON ({exc})") from exc
-        if not isinstance(values, dict) or values.get("format_version") != FORMAT_VERSION:
-            found = values.get("format_version") if isinstance(values, dict) else None
-            raise ModelError(
-                f"{folder}: scorer format {found!r}, expected "
-                f"{FORMAT_VERSION}; retrain with this version of leadscore"
-            )
+        values = check_format(values, folder, "scorer", FORMAT_VERSION)
         try:
             return cls._from_saved(values, folder)
         except (KeyError, TypeError, AttributeError) as exc:
