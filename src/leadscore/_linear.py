@@ -212,11 +212,13 @@ class LinearPrior:
     def _terms(self) -> tuple[_Number | _Codes, ...]:
         return (*self.numbers, *self.codes)
 
-    def contributions(self, matrix: np.ndarray) -> np.ndarray:
-        """Per-row, per-column contributions in log-odds (rows x LightGBM columns)."""
-        out = np.zeros(matrix.shape)
+    def contributions(self, matrix: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Per-row, per-column contributions in log-odds (rows x LightGBM columns); with
+        ``out``, added to it in place (no second rows x columns array)."""
+        if out is None:
+            out = np.zeros(matrix.shape)
         for term in self._terms:
-            out[:, term.column] = term.term(matrix[:, term.column]) - term.mean_term
+            out[:, term.column] += term.term(matrix[:, term.column]) - term.mean_term
         return out
 
     def log_odds(self, matrix: np.ndarray) -> np.ndarray:

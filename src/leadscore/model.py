@@ -383,13 +383,13 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         y: np.ndarray,
         w: np.ndarray | None,
         params: dict[str, Any],
-        prior: LinearPrior | None,
+        init_score: np.ndarray | None,
     ) -> lgb.Dataset:
         return lgb.Dataset(
             matrix,
             label=y,
             weight=w,
-            init_score=None if prior is None else prior.log_odds(matrix),
+            init_score=init_score,
             feature_name=self.preprocessor_.lightgbm_names,
             categorical_feature=self.preprocessor_.categorical_indices,
             params={k: params[k] for k in ("verbosity", "min_data_per_group", "seed")},
@@ -495,19 +495,24 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             w_train = None if weight is None else weight[train]
             w_val = None if weight is None else weight[val]
             prior = self._prior(matrix[train], binary[train], w_train, directions, seed)
+            offset_train, offset_val = (
+                (None, None)
+                if prior is None
+                else (prior.log_odds(matrix[train]), prior.log_odds(matrix[val]))
+            )
             first = lgb.train(
                 params,
-                self._dataset(matrix[train], binary[train], w_train, params, prior),
+                self._dataset(matrix[train], binary[train], w_train, params, offset_train),
                 num_boost_round=int(self.max_rounds),
-                valid_sets=[self._dataset(matrix[val], binary[val], w_val, params, prior)],
+                valid_sets=[self._dataset(matrix[val], binary[val], w_val, params, offset_val)],
                 callbacks=[lgb.early_stopping(int(self.early_stopping_rounds), verbose=False)],
             )
             rounds = max(1, first.best_iteration or first.current_iteration())
             raw_val = np.asarray(
                 first.predict(matrix[val], raw_score=True, num_iteration=rounds), dtype=float
             )
-            if prior is not None:
-                raw_val += prior.log_odds(matrix[val])
+            if offset_val is not None:
+                raw_val += offset_val
             self.calibrator_, calibration_scores = choose_calibrator(
                 raw_val, binary[val], w_val, kind=self.calibration, random_state=seed % 2**31
             )
@@ -534,7 +539,13 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 self.linear_ = self._prior(matrix, binary, weight, directions, seed)
             booster = lgb.train(
                 params,
-                self._dataset(matrix, binary, weight, params, self.linear_),
+                self._dataset(
+                    matrix,
+                    binary,
+                    weight,
+                    params,
+                    None if self.linear_ is None else self.linear_.log_odds(matrix),
+                ),
                 num_boost_round=final_rounds,
             )
         else:
@@ -604,7 +615,7 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         for rows in iter_chunks(len(matrix), chunk_rows):
             values, distinct = contributions(self.booster_, matrix[rows], trees=trees)
             if self.linear_ is not None:
-                values += self.linear_.contributions(matrix[rows])
+                self.linear_.contributions(matrix[rows], out=values)
             yield rows, values, distinct
 
     def explain(
