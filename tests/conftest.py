@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -49,3 +50,21 @@ def tiny_frames() -> dict[str, pd.DataFrame]:
             }
         ),
     }
+
+
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+
+
+def check_snapshot(name: str, text: str) -> None:
+    """Compare ``text`` with the committed file ``tests/snapshots/<name>``.
+
+    ``LEADSCORE_UPDATE_SNAPSHOTS=1 pytest ...`` rewrites the file instead (a deliberate change,
+    then reviewed as the file's diff).
+    """
+    path = SNAPSHOTS / name
+    if os.environ.get("LEADSCORE_UPDATE_SNAPSHOTS") == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="")
+    with path.open(encoding="utf-8", newline="") as file:
+        expected = file.read()
+    assert text == expected, f"{name} differs from tests/snapshots/{name}"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import dataclasses
+import io
 import math
 
 import pytest
+from conftest import check_snapshot
 
 from leadscore.criteria import (
     criteria_of,
@@ -131,3 +135,38 @@ def test_format_value() -> None:
     assert format_value(950.0, "money") == "$950"
     assert format_value(2.345, "weighted") == "2.3"
     assert format_value(12.0, "number") == "12"
+
+
+def _registry_rows() -> list[dict[str, object]]:
+    """Every feature build_features makes on a make_crm export, the activity families of the
+    domain, a few unregistered names and an override: what the registry says of each."""
+    import leadscore as ls
+    from leadscore.features import build_features, feature_columns
+
+    crm = ls.make_crm(300, seed=0)
+    built = feature_columns(build_features(crm, as_of="2025-06-01"))
+    families = [
+        name
+        for activity_type in ("other_type", *ACTIVITY_TYPES)
+        for name in (f"{activity_type}_7d", f"{activity_type}_decayed",
+                     f"days_since_{activity_type}")
+    ]  # fmt: skip
+    unknown = ["partner_tier", "NPS score (2024)", "days_since_", "_30d", "x_0d"]
+    rows = []
+    for name in dict.fromkeys([*built, *families, *unknown]):
+        rows.append({"source": "built" if name in built else "registry",
+                     **dataclasses.asdict(describe_feature(name))})  # fmt: skip
+    override = describe_feature("employees", criteria={"employees": "fit", "x": "need"})
+    rows.append({"source": "override", **dataclasses.asdict(override)})
+    return rows
+
+
+def test_registry_snapshot() -> None:
+    """The whole registry as a CSV: any change to a criterion, direction, template or code
+    shows up as a diff of tests/snapshots/criteria.csv."""
+    rows = _registry_rows()
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    check_snapshot("criteria.csv", out.getvalue())

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import check_snapshot
 
 from leadscore._io import write_frame
 from leadscore.domain import CRITERIA
@@ -459,3 +460,11 @@ def test_browser_screenshot_is_not_blank(chromium: str, tmp_path: Path) -> None:
     assert rgb.std() > 0.1  # text, charts and badges, not a blank page
     colours = np.unique((rgb.reshape(-1, 3) * 255).round().astype("int64"), axis=0)
     assert len(colours) > 50
+
+
+def test_report_snapshot() -> None:
+    """The page for a fixed scores table, byte for byte (tests/snapshots/report*.html); the
+    report embeds no time of its own, so any difference is a change of the output."""
+    frame = make_scores(12, seed=3)
+    check_snapshot("report.html", render_report(frame, title="Snapshot", max_leads=10))
+    check_snapshot("report_required.html", render_report(required_only(frame.head(5))))
