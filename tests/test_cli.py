@@ -40,7 +40,7 @@ def test_package_errors_are_one_line_and_exit_2(runner: CliRunner, tmp_path: Pat
         cli, ["generate", "--contacts", "10", "--start", "someday", "--out", str(tmp_path)]
     )
     assert result.exit_code == 2
-    assert result.stderr.strip() == "error: start: not a date: 'someday'"
+    assert result.stderr.strip() == "error: start: not a date or time: 'someday'"
     assert "Traceback" not in result.output
 
 

@@ -8,8 +8,8 @@ import io
 import math
 
 import pytest
-from conftest import check_snapshot
 
+from conftest import check_snapshot
 from leadscore.criteria import (
     criteria_of,
     describe_feature,

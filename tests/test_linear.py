@@ -13,8 +13,8 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SNAPSHOTS
 
+from conftest import SNAPSHOTS
 from leadscore._linear import LinearPrior
 from leadscore.evaluate import LogisticBaseline
 

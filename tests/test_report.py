@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import check_snapshot
 
+from conftest import check_snapshot
 from leadscore._io import write_frame
 from leadscore.domain import CRITERIA
 from leadscore.errors import ConfigError, DataNotFoundError, SchemaError

@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from leadscore._conventions import TIME_DTYPE, as_ids, as_times, blank_to_missing
 from leadscore._io import FORMATS, atomic_path, read_frame, write_frame
 from leadscore.config import Config, DataConfig
 from leadscore.domain import STAGES, TARGET_STAGES
@@ -38,7 +39,6 @@ from leadscore.errors import (
 
 __all__ = ["TABLES", "CRMData", "positions"]
 
-TIME_DTYPE = "datetime64[us, UTC]"
 SCHEMA_FILE = "schema.json"
 
 
@@ -93,85 +93,6 @@ TABLES: tuple[str, ...] = ("contacts", "accounts", "activities", "stages")
 # --------------------------------------------------------------------------------------------
 # column checks: each takes a column and returns its canonical version, or raises SchemaError
 # --------------------------------------------------------------------------------------------
-
-
-def blank_to_missing(values: pd.Series) -> pd.Series:
-    text = values.astype("str")
-    return text.mask(text.str.strip() == "")
-
-
-def as_ids(values: pd.Series, table: str, column: str, *, nullable: bool) -> pd.Series:
-    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
-        raise SchemaError(
-            table,
-            column,
-            f"wrong type: expected identifiers, got {values.dtype}",
-            values=values.head(5),
-        )
-    if pd.api.types.is_float_dtype(values):
-        fractional = values.notna() & (values != np.floor(values))
-        if fractional.any():
-            raise SchemaError(
-                table,
-                column,
-                "wrong type: identifiers with a fractional part",
-                values=values[fractional],
-                count=int(fractional.sum()),
-            )
-        values = values.astype("Int64")
-    ids = blank_to_missing(values)
-    missing = ids.isna()
-    if missing.any() and not nullable:
-        raise SchemaError(
-            table,
-            column,
-            "missing identifiers",
-            count=int(missing.sum()),
-            values=[f"row {i}" for i in np.flatnonzero(missing.to_numpy())[:5]],
-        )
-    return ids
-
-
-def _as_times(values: pd.Series, table: str, column: str) -> pd.Series:
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        times = values.dt.tz_convert("UTC")
-    elif pd.api.types.is_datetime64_dtype(values):
-        times = values.dt.tz_localize("UTC")
-    elif pd.api.types.is_numeric_dtype(values) and not values.isna().all():
-        raise SchemaError(
-            table,
-            column,
-            f"wrong type: expected timestamps, got {values.dtype} numbers",
-            values=values.head(5),
-            hint="Convert epoch numbers with pandas.to_datetime first",
-        )
-    else:
-        text = blank_to_missing(values)
-        times = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
-        retry = times.isna() & text.notna()
-        if retry.any():
-            times = times.copy()
-            times[retry] = pd.to_datetime(text[retry], utc=True, errors="coerce", format="mixed")
-        bad = times.isna() & text.notna()
-        if bad.any():
-            raise SchemaError(
-                table,
-                column,
-                "unparseable timestamps",
-                values=text[bad],
-                count=int(bad.sum()),
-                hint="Use ISO 8601, e.g. 2025-03-01T14:30:00Z",
-            )
-    missing = times.isna()
-    if missing.any():
-        raise SchemaError(
-            table,
-            column,
-            "missing timestamps",
-            count=int(missing.sum()),
-            values=[f"row {i}" for i in np.flatnonzero(missing.to_numpy())[:5]],
-        )
-    return pd.Series(times.astype(TIME_DTYPE))
 
 
 def _as_numbers(values: pd.Series, table: str, column: str) -> pd.Series:
@@ -317,7 +238,7 @@ def _normalise_table(frame: Any, table: str, config: DataConfig) -> pd.DataFrame
         if name in spec.ids or name in spec.nullable_ids:
             columns[name] = as_ids(values, table, name, nullable=name in spec.nullable_ids)
         elif name in spec.times:
-            columns[name] = _as_times(values, table, name)
+            columns[name] = as_times(values, table, name)
         elif name in spec.numbers:
             columns[name] = _as_numbers(values, table, name)
         elif table == "stages" and name == "stage":

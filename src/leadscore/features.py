@@ -21,20 +21,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leadscore._conventions import US_PER_DAY, times_us, to_us, to_utc
 from leadscore.config import Config, FeatureConfig, LabelConfig
 from leadscore.criteria import describe_feature
 from leadscore.data import CRMData, positions
 from leadscore.domain import OPEN_STAGES, STAGE_RANK, TARGETS
 from leadscore.errors import ConfigError, SchemaError
-from leadscore.labels import (
-    US_PER_DAY,
-    StageTimeline,
-    labels_at,
-    resolve_horizons,
-    times_us,
-    to_us,
-    to_utc,
-)
+from leadscore.labels import StageTimeline, labels_at, resolve_horizons
 
 __all__ = ["KEY_COLUMNS", "build_features", "build_training_table", "feature_columns"]
 

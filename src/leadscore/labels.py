@@ -20,38 +20,16 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from leadscore._conventions import US_PER_DAY, times_us, to_us, to_utc
 from leadscore.config import LabelConfig
 from leadscore.data import CRMData, positions
 from leadscore.domain import STAGE_RANK, STAGES, TARGET_STAGES, TARGETS
 from leadscore.errors import ConfigError
 
-__all__ = ["StageTimeline", "make_labels", "resolve_horizons", "times_us", "to_us", "to_utc"]
+__all__ = ["StageTimeline", "make_labels", "resolve_horizons"]
 
-US_PER_DAY = 86_400 * 1_000_000
 NEVER = np.iinfo(np.int64).max
 LOST = STAGE_RANK["lost"]
-
-
-def to_utc(when: object, name: str = "as_of") -> pd.Timestamp:
-    """A timezone-aware UTC timestamp from a date, string or timestamp (naive means UTC).
-
-    Examples
-    --------
-    >>> to_utc("2026-01-01")
-    Timestamp('2026-01-01 00:00:00+0000', tz='UTC')
-    """
-    try:
-        stamp = pd.Timestamp(when)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{name}: not a date or time: {when!r}") from exc
-    if pd.isna(stamp):
-        raise ConfigError(f"{name}: not a date or time: {when!r}")
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-
-
-def to_us(stamp: pd.Timestamp) -> int:
-    """Microseconds since the epoch."""
-    return int(stamp.as_unit("us").asm8.view("i8"))
 
 
 def resolve_horizons(
@@ -67,11 +45,6 @@ def resolve_horizons(
         raise ConfigError(f"horizons: unknown target(s) {unknown}; expected {list(TARGETS)}")
     values = LabelConfig().horizons | dict(horizons)
     return LabelConfig(**{f"{t}_days": int(d) for t, d in values.items()}).horizons
-
-
-def times_us(values: pd.Series) -> np.ndarray:
-    """Microseconds since the epoch of a UTC timestamp column."""
-    return values.astype("datetime64[us, UTC]").to_numpy(dtype="datetime64[us]").view(np.int64)
 
 
 @dataclasses.dataclass(frozen=True)

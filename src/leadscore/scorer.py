@@ -23,6 +23,7 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
+from leadscore._conventions import US_PER_DAY, times_us, to_utc
 from leadscore._io import atomic_folder, check_format, to_json
 from leadscore.config import Config
 from leadscore.criteria import monotone_constraints
@@ -31,7 +32,6 @@ from leadscore.domain import TARGET_STAGES, TARGETS
 from leadscore.errors import DataNotFoundError, DataWarning, ModelError, NotFittedError
 from leadscore.evaluate import LogisticBaseline, PointsBaseline, binary_metrics, evaluation_frame
 from leadscore.features import build_features, feature_columns
-from leadscore.labels import US_PER_DAY, times_us, to_utc
 from leadscore.model import LeadModel
 
 __all__ = ["GRADES", "LeadScorer"]

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leadscore._conventions import to_utc
 from leadscore.data import CRMData
 from leadscore.errors import ConfigError
 
@@ -703,15 +704,7 @@ def make_crm(
         raise ConfigError(f"months: expected a positive number of months, got {months!r}")
     if not activity_scale > 0:
         raise ConfigError(f"activity_scale: expected > 0, got {activity_scale!r}")
-    try:
-        start_ts = pd.Timestamp(start)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"start: not a date: {start!r}") from exc
-    if pd.isna(start_ts):
-        raise ConfigError(f"start: not a date: {start!r}")
-    start_ts = (
-        start_ts.tz_localize("UTC") if start_ts.tzinfo is None else start_ts.tz_convert("UTC")
-    )
+    start_ts = to_utc(start, "start")
     end_ts = start_ts + pd.DateOffset(months=months)
     start_us, end_us = int(start_ts.value // 1_000), int(end_ts.value // 1_000)
 

@@ -32,8 +32,8 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from leadscore._conventions import as_ids, as_times, blank_to_missing
 from leadscore._io import atomic_path, format_of, read_frame
-from leadscore.data import as_ids, blank_to_missing
 from leadscore.domain import CRITERIA
 from leadscore.errors import ConfigError, DataNotFoundError, SchemaError
 
@@ -49,7 +49,6 @@ TABLE: Final = "scores"
 #: Columns a scores table must have; every other column is optional.
 REQUIRED_COLUMNS: Final = ("contact_id", "p_prospect", "p_customer", "score", "grade", "reasons")
 GRADE_LETTERS: Final = ("A", "B", "C", "D")
-TIME_DTYPE: Final = "datetime64[us, UTC]"
 #: The two targets and the prefix of their columns in the scores table.
 TARGET_PREFIXES: Final = {"customer": "", "prospect": "prospect_"}
 #: Columns read as text from CSV whatever they look like (ids keep their leading zeros).
@@ -167,27 +166,7 @@ def _text(values: pd.Series, column: str) -> pd.Series:
 
 
 def _times(values: pd.Series, column: str) -> pd.Series:
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        times = values.dt.tz_convert("UTC")
-    elif pd.api.types.is_datetime64_dtype(values):
-        times = values.dt.tz_localize("UTC")
-    elif values.isna().all():
-        times = pd.Series(pd.NaT, index=values.index, dtype=TIME_DTYPE)
-    elif pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-        raise SchemaError(
-            TABLE, column, f"wrong type: expected timestamps, got {values.dtype}",
-            values=values.head(5),
-        )  # fmt: skip
-    else:
-        text = blank_to_missing(values)
-        times = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
-        bad = times.isna() & text.notna()
-        if bad.any():
-            raise SchemaError(
-                TABLE, column, "unparseable timestamps", values=text[bad], count=int(bad.sum()),
-                hint="Use ISO 8601, e.g. 2026-01-01T00:00:00Z",
-            )  # fmt: skip
-    return pd.Series(times.astype(TIME_DTYPE), index=values.index)
+    return as_times(values, TABLE, column, nullable=True)
 
 
 def _converter(column: str) -> Callable[[pd.Series, str], pd.Series] | None:
