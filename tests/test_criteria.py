@@ -11,6 +11,9 @@ import pytest
 
 from conftest import check_snapshot
 from leadscore.criteria import (
+    ACTIVITY_FAMILIES,
+    MEASURES,
+    activity_feature_name,
     criteria_of,
     describe_feature,
     feature_table,
@@ -19,6 +22,7 @@ from leadscore.criteria import (
     render_reason,
 )
 from leadscore.domain import ACTIVITY_TYPES, CRITERIA
+from leadscore.errors import ConfigError
 
 
 @pytest.mark.parametrize(
@@ -170,3 +174,35 @@ def test_registry_snapshot() -> None:
     writer.writeheader()
     writer.writerows(rows)
     check_snapshot("criteria.csv", out.getvalue())
+
+
+@pytest.mark.parametrize(
+    ("criteria", "default"), [({"partner_tier": "vibes"}, "fit"), (None, "vibes")]
+)
+def test_unknown_criterion_is_a_config_error(criteria: dict[str, str] | None, default: str) -> None:
+    with pytest.raises(ConfigError, match=r"partner_tier: unknown criterion 'vibes'; expected"):
+        describe_feature("partner_tier", criteria=criteria, default=default)
+
+
+def test_built_features_are_records_of_the_registry() -> None:
+    """Every feature build_features names is a record of the tables (none falls back to the
+    generic wording of an unknown attribute), and names built from the records resolve to them."""
+    rows = [r for r in _registry_rows() if r["source"] == "built"]
+    generic = [r["name"] for r in rows if r["description"] == str(r["name"]).replace("_", " ")
+               .strip().capitalize()]  # fmt: skip
+    assert not generic
+    for family in ACTIVITY_FAMILIES:
+        for measure in MEASURES:
+            name = activity_feature_name(family.activity_type, measure, 30)
+            spec = describe_feature(name)
+            assert (spec.name, spec.family) == (name, family.activity_type)
+
+
+def test_windows_and_types_outside_the_lookup() -> None:
+    spec = describe_feature("demo_request_14d")
+    assert (spec.criterion, spec.reason_code, spec.zero) == (
+        "need", "NEED_DEMO_REQUEST_14D", "No demo requests in the last 14 days"
+    )  # fmt: skip
+    assert describe_feature("days_since_chat").reason_code == "TIME_CHAT_RECENT"
+    assert describe_feature("chat_decayed").criterion == "engagement"
+    assert describe_feature("revenue_2024").reason_code == "FIT_REVENUE_2024"

@@ -1,21 +1,28 @@
 """Which qualification criterion each feature belongs to, and how to say it in words.
 
-Every feature belongs to exactly one criterion of DESIGN section 2. :func:`describe_feature`
-resolves a feature name to a :class:`FeatureSpec`: its criterion, a one-line description, a
-stable reason code for CRM write-back, and reason templates that :func:`render_reason` fills
-with the row's value. The registry works from names alone, so a saved model, a training table
-and an explanation all agree on it without extra state.
+Every feature belongs to exactly one criterion of DESIGN section 2. The registry is two tables
+of records, read top to bottom:
 
-Feature names follow these patterns (``T`` an activity type, ``W`` a window in days):
+- :data:`SIGNALS`: one :class:`Signal` per contact, account or computed feature (``industry``,
+  ``intent_share``, ``account_customers``): its criterion, reason code, wording and direction;
+- :data:`ACTIVITY_FAMILIES`: one :class:`ActivityFamily` per activity type, measured three ways
+  (:data:`MEASURES`, ``T`` an activity type, ``W`` a window in days):
 
-========================  ==========================================================
-``T_Wd``                  number of ``T`` activities in the ``W`` days before as_of
-``T_decayed``             exponentially decayed count of ``T`` (half-life in the config)
-``days_since_T``          days since the last ``T`` (missing: never); always ``timing``
-``any_*``                 the same over all activity
-``need_content_*``        the same over activity whose detail signals a need
-attribute names           contact and account attributes, e.g. ``industry``, ``seniority``
-========================  ==========================================================
+  ========================  ==========================================================
+  ``T_Wd``                  number of ``T`` activities in the ``W`` days before as_of
+  ``T_decayed``             exponentially decayed count of ``T`` (half-life in the config)
+  ``days_since_T``          days since the last ``T`` (missing: never); always ``timing``
+  ========================  ==========================================================
+
+  ``any`` is every activity, ``need_content`` the activity whose detail signals a need.
+
+Feature names are built from the records (:func:`activity_feature_name`, which
+:mod:`leadscore.features` names its columns with) and looked up in one table built once from them.
+:func:`describe_feature` resolves any name to a :class:`FeatureSpec`: names of the tables from
+the lookup, activity measures of types or windows outside it (a configuration's own) from the
+measure patterns, and any other column as an attribute of the ``default`` criterion. The registry
+works from names alone, so a saved model, a training table and an explanation all agree on it
+without extra state.
 """
 
 from __future__ import annotations
@@ -30,10 +37,19 @@ import numpy as np
 import pandas as pd
 
 from leadscore.domain import CRITERIA
+from leadscore.errors import ConfigError
 
 __all__ = [
+    "ACTIVITY_FAMILIES",
     "CRITERIA",
+    "MEASURES",
+    "SIGNALS",
+    "ActivityFamily",
     "FeatureSpec",
+    "Measure",
+    "Signal",
+    "activity_criterion",
+    "activity_feature_name",
     "criteria_of",
     "describe_feature",
     "feature_table",
@@ -44,7 +60,8 @@ __all__ = [
 
 Direction = Literal["up", "down"]
 
-_CODE_PREFIX = {
+#: The prefix of each criterion's reason codes.
+CODE_PREFIX = {
     "fit": "FIT",
     "budget": "BUD",
     "authority": "AUTH",
@@ -54,6 +71,14 @@ _CODE_PREFIX = {
     "buying_group": "GRP",
     "source": "SRC",
 }
+
+
+def _check_criterion(criterion: str, what: str) -> str:
+    if criterion not in CODE_PREFIX:
+        raise ConfigError(
+            f"{what}: unknown criterion {criterion!r}; expected one of {', '.join(CRITERIA)}"
+        )
+    return criterion
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,7 +105,8 @@ class FeatureSpec:
         ``percent`` or ``category``: how ``{value}`` is formatted.
     family : str
         The signal the feature measures (an activity type, or an attribute): reasons name each
-        family once, however many windows and measures of it moved the score.
+        family once, however many windows and measures of it moved the score. Defaults to
+        ``name``.
     zero, one : str
         Templates for a count (or a decayed count) of zero, and of exactly one, when the plural
         wording would read badly ("No meetings in the last 30 days", "1 meeting ...").
@@ -105,270 +131,685 @@ class FeatureSpec:
 
     def __post_init__(self) -> None:
         if not self.family:
-            object.__setattr__(self, "family", _FAMILIES.get(self.name, self.name))
+            object.__setattr__(self, "family", self.name)
 
 
-# --- activity types -------------------------------------------------------------------------------
-
-# type: (criterion, noun, plural noun, what the contact did, in the past tense)
-_ACTIVITY_WORDS: dict[str, tuple[str, str, str, str]] = {
-    "email_open": ("engagement", "email open", "email opens", "Opened an email"),
-    "email_click": ("engagement", "email click", "email clicks", "Clicked a link in an email"),
-    "web_visit": ("engagement", "website visit", "website visits", "Visited the website"),
-    "pricing_page_visit": ("need", "pricing page visit", "pricing page visits",
-                           "Looked at the pricing page"),
-    "form_fill": ("engagement", "form submission", "form submissions", "Filled in a form"),
-    "ebook_download": ("engagement", "content download", "content downloads",
-                       "Downloaded content"),
-    "newsletter_signup": ("engagement", "newsletter sign-up", "newsletter sign-ups",
-                          "Signed up for the newsletter"),
-    "webinar_attended": ("engagement", "webinar", "webinars", "Attended a webinar"),
-    "demo_request": ("need", "demo request", "demo requests", "Requested a demo"),
-    "meeting": ("engagement", "meeting", "meetings", "Met with sales"),
-    "quote_sent": ("need", "quote", "quotes", "Received a quote"),
-    "credit_check": ("budget", "credit check", "credit checks", "Went through a credit check"),
-    "any": ("engagement", "activity", "activities", "Was active"),
-    "need_content": ("need", "visit to buying content", "visits to buying content",
-                     "Read buying content (pricing, product, buyer's guides)"),
-}  # fmt: skip
-
-# Attributes that measure the same thing, told once in reasons.
-_FAMILIES = {
-    "seniority": "seniority",
-    "title_seniority": "seniority",
-    "employees": "company_size",
-    "company_size_band": "company_size",
-    "annual_revenue": "revenue",
-    "revenue_band": "revenue",
-    "country": "country",
-    "account_country": "country",
-    "account_blocker_present": "blocker",
-    "account_blocker_engaged": "blocker",
-    "account_blocker_rate": "blocker",
-    "account_decision_maker_engaged": "decision_maker",
-    "account_decision_maker_rate": "decision_maker",
-    "account_engaged_contacts": "engaged_colleagues",
-    "account_active_colleagues": "engaged_colleagues",
-}
+# --- contact, account and computed features -------------------------------------------------------
 
 
-def _words(activity_type: str) -> tuple[str, str, str, str]:
-    if activity_type in _ACTIVITY_WORDS:
-        return _ACTIVITY_WORDS[activity_type]
-    noun = activity_type.replace("_", " ")
-    return ("engagement", noun, f"{noun} activities", f"Had a {noun} activity")
+@dataclasses.dataclass(frozen=True)
+class Signal:
+    """One feature of a fixed name: a :class:`FeatureSpec` written as a record of the table."""
 
+    name: str
+    criterion: str
+    reason_code: str
+    description: str
+    up: str
+    down: str
+    missing: str
+    kind: str
+    family: str = ""
+    zero: str = ""
+    one: str = ""
+    monotone: int = 0
 
-def _activity_spec(activity_type: str, measure: str) -> FeatureSpec:
-    criterion, noun, plural, did = _words(activity_type)
-    if measure == "days":
-        # Recency is timing, whatever the activity (DESIGN section 2: timing is recency,
-        # velocity, stage and time in stage; engagement and need count what was done). After
-        # months of quiet, how long ago a contact last visited says when it was in the market,
-        # not how interested it is.
-        criterion = "timing"
-    prefix = _CODE_PREFIX[criterion]
-    code = f"{prefix}_{activity_type.upper().removeprefix(f'{prefix}_')}"
-    if measure == "decayed":
-        name = f"{activity_type}_decayed"
+    def spec(self) -> FeatureSpec:
+        """The :class:`FeatureSpec` of the feature."""
         return FeatureSpec(
-            name, criterion,
-            f"Decayed count of {plural}: each one counts half as much after every half-life",
-            f"{code}_TREND",
-            up=f"Recent {plural} (recency-weighted count {{value}})",
-            down=f"Recent {plural} (recency-weighted count {{value}})",
-            missing=f"No {plural} on record", kind="weighted", family=activity_type,
-            zero=f"No recent {plural}",
+            self.name, _check_criterion(self.criterion, self.name), self.description,
+            self.reason_code, self.up, self.down, self.missing, self.kind,
+            family=self.family, zero=self.zero, one=self.one, monotone=self.monotone,
         )  # fmt: skip
-    if measure == "days":
-        name = f"days_since_{activity_type}"
-        return FeatureSpec(
-            name, criterion, f"Days since the last {noun} (missing: never)",
-            f"{code}_RECENT",
-            up=f"{did} {{value}}", down=f"No {noun} in {{value}}",
-            missing=f"No {noun} on record", kind="days", family=activity_type,
-        )  # fmt: skip
-    days = int(measure)
-    name = f"{activity_type}_{days}d"
-    return FeatureSpec(
-        name, criterion, f"Number of {plural} in the last {days} days",
-        f"{code}_{days}D",
-        up=f"{{value}} {plural} in the last {days} days",
-        down=f"{{value}} {plural} in the last {days} days",
-        missing=f"No {plural} on record", kind="count", family=activity_type,
-        zero=f"No {plural} in the last {days} days", one=f"1 {noun} in the last {days} days",
-    )  # fmt: skip
 
 
-# --- everything else ------------------------------------------------------------------------------
-
-# name: (criterion, description, reason code, up, down, missing, kind)
-_KNOWN: dict[str, tuple[str, str, str, str, str, str, str]] = {
+#: Every feature of a fixed name. ``family`` groups attributes that measure the same thing (told
+#: once in reasons); ``zero`` and ``one`` word counts of zero and one; ``monotone`` is the
+#: direction the domain fixes: colleagues who engage, progress or already buy never make a sale
+#: less likely, an engaged blocker never makes it more likely. Whether a blocker is merely
+#: known, or how many contacts an account has, is left to the data.
+SIGNALS: tuple[Signal, ...] = (
     # fit
-    "industry": ("fit", "Industry of the account", "FIT_INDUSTRY",
-                 "Industry {value}: a good fit", "Industry {value}: a weaker fit",
-                 "Industry unknown", "category"),
-    "country": ("fit", "Country of the contact", "FIT_COUNTRY",
-                "Based in {value}: a core market", "Based in {value}: outside the core markets",
-                "Country unknown", "category"),
-    "account_country": ("fit", "Country of the account's headquarters", "FIT_ACCOUNT_COUNTRY",
-                        "Company based in {value}: a core market",
-                        "Company based in {value}: outside the core markets",
-                        "Company country unknown", "category"),
-    "company_size_band": ("fit", "Company size band by employees", "FIT_SIZE_BAND",
-                          "Company size {value} employees: a good fit",
-                          "Company size {value} employees: a weaker fit",
-                          "Company size unknown", "category"),
+    Signal(
+        "industry",
+        "fit",
+        "FIT_INDUSTRY",
+        description="Industry of the account",
+        up="Industry {value}: a good fit",
+        down="Industry {value}: a weaker fit",
+        missing="Industry unknown",
+        kind="category",
+    ),
+    Signal(
+        "country",
+        "fit",
+        "FIT_COUNTRY",
+        description="Country of the contact",
+        up="Based in {value}: a core market",
+        down="Based in {value}: outside the core markets",
+        missing="Country unknown",
+        kind="category",
+    ),
+    Signal(
+        "account_country",
+        "fit",
+        "FIT_ACCOUNT_COUNTRY",
+        description="Country of the account's headquarters",
+        up="Company based in {value}: a core market",
+        down="Company based in {value}: outside the core markets",
+        missing="Company country unknown",
+        kind="category",
+        family="country",
+    ),
+    Signal(
+        "company_size_band",
+        "fit",
+        "FIT_SIZE_BAND",
+        description="Company size band by employees",
+        up="Company size {value} employees: a good fit",
+        down="Company size {value} employees: a weaker fit",
+        missing="Company size unknown",
+        kind="category",
+        family="company_size",
+    ),
     # budget (DESIGN section 2: the head count measures the means to buy; the size band is fit)
-    "employees": ("budget", "Number of employees at the account", "BUD_EMPLOYEES",
-                  "Company of {value} employees: the means to buy",
-                  "Company of {value} employees: a small budget is likely",
-                  "Company size unknown", "number"),
-    "annual_revenue": ("budget", "Annual revenue of the account", "BUD_REVENUE",
-                       "Annual revenue of {value}: the means to buy",
-                       "Annual revenue of {value}: a tight budget is likely",
-                       "Revenue unknown", "money"),
-    "revenue_band": ("budget", "Annual revenue band", "BUD_REVENUE_BAND",
-                     "Revenue band {value}: the means to buy",
-                     "Revenue band {value}: a tight budget is likely",
-                     "Revenue unknown", "category"),
-    "credit_rating": ("budget", "Credit rating of the account", "BUD_CREDIT",
-                      "Credit rating {value}: can pay", "Credit rating {value}: a payment risk",
-                      "No credit rating on file", "category"),
+    Signal(
+        "employees",
+        "budget",
+        "BUD_EMPLOYEES",
+        description="Number of employees at the account",
+        up="Company of {value} employees: the means to buy",
+        down="Company of {value} employees: a small budget is likely",
+        missing="Company size unknown",
+        kind="number",
+        family="company_size",
+    ),
+    Signal(
+        "annual_revenue",
+        "budget",
+        "BUD_REVENUE",
+        description="Annual revenue of the account",
+        up="Annual revenue of {value}: the means to buy",
+        down="Annual revenue of {value}: a tight budget is likely",
+        missing="Revenue unknown",
+        kind="money",
+        family="revenue",
+    ),
+    Signal(
+        "revenue_band",
+        "budget",
+        "BUD_REVENUE_BAND",
+        description="Annual revenue band",
+        up="Revenue band {value}: the means to buy",
+        down="Revenue band {value}: a tight budget is likely",
+        missing="Revenue unknown",
+        kind="category",
+        family="revenue",
+    ),
+    Signal(
+        "credit_rating",
+        "budget",
+        "BUD_CREDIT",
+        description="Credit rating of the account",
+        up="Credit rating {value}: can pay",
+        down="Credit rating {value}: a payment risk",
+        missing="No credit rating on file",
+        kind="category",
+    ),
     # authority
-    "seniority": ("authority", "Seniority of the contact", "AUTH_SENIORITY",
-                  "{value}: senior enough to sign", "{value}: unlikely to sign alone",
-                  "Seniority unknown", "category"),
-    "title_seniority": ("authority", "Seniority read from the job title", "AUTH_TITLE",
-                        "{value} title: likely decision maker",
-                        "{value} title: unlikely to decide alone",
-                        "Job title unknown", "category"),
-    "role": ("authority", "Role in the buying decision", "AUTH_ROLE",
-             "Role {value}: can drive the purchase", "Role {value}: not the one who decides",
-             "Buying role unknown", "category"),
-    "department": ("authority", "Department of the contact", "AUTH_DEPARTMENT",
-                   "Works in {value}: close to the buying decision",
-                   "Works in {value}: far from the buying decision",
-                   "Department unknown", "category"),
+    Signal(
+        "seniority",
+        "authority",
+        "AUTH_SENIORITY",
+        description="Seniority of the contact",
+        up="{value}: senior enough to sign",
+        down="{value}: unlikely to sign alone",
+        missing="Seniority unknown",
+        kind="category",
+    ),
+    Signal(
+        "title_seniority",
+        "authority",
+        "AUTH_TITLE",
+        description="Seniority read from the job title",
+        up="{value} title: likely decision maker",
+        down="{value} title: unlikely to decide alone",
+        missing="Job title unknown",
+        kind="category",
+        family="seniority",
+    ),
+    Signal(
+        "role",
+        "authority",
+        "AUTH_ROLE",
+        description="Role in the buying decision",
+        up="Role {value}: can drive the purchase",
+        down="Role {value}: not the one who decides",
+        missing="Buying role unknown",
+        kind="category",
+    ),
+    Signal(
+        "department",
+        "authority",
+        "AUTH_DEPARTMENT",
+        description="Department of the contact",
+        up="Works in {value}: close to the buying decision",
+        down="Works in {value}: far from the buying decision",
+        missing="Department unknown",
+        kind="category",
+    ),
     # source
-    "lead_source": ("source", "How the lead came in", "SRC_LEAD_SOURCE",
-                    "Came in through {value}: a strong source",
-                    "Came in through {value}: a weak source", "Lead source unknown",
-                    "category"),
+    Signal(
+        "lead_source",
+        "source",
+        "SRC_LEAD_SOURCE",
+        description="How the lead came in",
+        up="Came in through {value}: a strong source",
+        down="Came in through {value}: a weak source",
+        missing="Lead source unknown",
+        kind="category",
+    ),
     # need
-    "intent_share": ("need",
-                     "Share of recent activity that shows buying intent (pricing, demo requests, "
-                     "quotes, buying content), 90 days by default", "NEED_INTENT_SHARE",
-                     "{value} of recent activity shows buying intent",
-                     "Only {value} of recent activity shows buying intent",
-                     "No recent activity", "percent"),
-    "intent_share_total": ("need",
-                           "Share of all activity so far that showed buying intent",
-                           "NEED_INTENT_SHARE_TOTAL",
-                           "{value} of all activity so far showed buying intent",
-                           "Only {value} of all activity so far showed buying intent",
-                           "No activity on record", "percent"),
-    "intent_per_month": ("need",
-                         "Buying-intent activities (pricing, demo requests, quotes, buying "
-                         "content) per month since the contact was created",
-                         "NEED_RATE", "{value} buying-intent activities a month on average",
-                         "Only {value} buying-intent activities a month on average",
-                         "No activity on record", "ratio"),
+    Signal(
+        "intent_share",
+        "need",
+        "NEED_INTENT_SHARE",
+        description=(
+            "Share of recent activity that shows buying intent (pricing, demo requests, "
+            "quotes, buying content), 90 days by default"
+        ),
+        up="{value} of recent activity shows buying intent",
+        down="Only {value} of recent activity shows buying intent",
+        missing="No recent activity",
+        kind="percent",
+    ),
+    Signal(
+        "intent_share_total",
+        "need",
+        "NEED_INTENT_SHARE_TOTAL",
+        description="Share of all activity so far that showed buying intent",
+        up="{value} of all activity so far showed buying intent",
+        down="Only {value} of all activity so far showed buying intent",
+        missing="No activity on record",
+        kind="percent",
+    ),
+    Signal(
+        "intent_per_month",
+        "need",
+        "NEED_RATE",
+        description=(
+            "Buying-intent activities (pricing, demo requests, quotes, buying content) "
+            "per month since the contact was created"
+        ),
+        up="{value} buying-intent activities a month on average",
+        down="Only {value} buying-intent activities a month on average",
+        missing="No activity on record",
+        kind="ratio",
+    ),
     # engagement
-    "any_total": ("engagement", "Activities of every kind so far", "ENG_ANY_TOTAL",
-                  "{value} activities so far", "{value} activities so far",
-                  "No activity on record", "count"),
-    "engagement_per_month": ("engagement",
-                             "Activities per month since the contact was created, buying-intent "
-                             "activity and email opens aside",
-                             "ENG_RATE", "{value} activities a month on average",
-                             "Only {value} activities a month on average",
-                             "No activity on record", "ratio"),
+    Signal(
+        "any_total",
+        "engagement",
+        "ENG_ANY_TOTAL",
+        description="Activities of every kind so far",
+        up="{value} activities so far",
+        down="{value} activities so far",
+        missing="No activity on record",
+        kind="count",
+        zero="No activity on record",
+        one="1 activity so far",
+    ),
+    Signal(
+        "engagement_per_month",
+        "engagement",
+        "ENG_RATE",
+        description=(
+            "Activities per month since the contact was created, buying-intent activity "
+            "and email opens aside"
+        ),
+        up="{value} activities a month on average",
+        down="Only {value} activities a month on average",
+        missing="No activity on record",
+        kind="ratio",
+    ),
     # timing
-    "days_since_created": ("timing", "Days since the contact was created", "TIME_AGE",
-                           "Created {value}: still fresh", "Created {value}: going stale",
-                           "Creation date unknown", "days"),
-    "stage": ("timing", "Funnel stage at as_of", "TIME_STAGE",
-              "Already at stage {value}", "Still at stage {value}", "Stage unknown",
-              "category"),
-    "days_in_stage": ("timing", "Days in the current stage", "TIME_IN_STAGE",
-                      "Moved to this stage {value}", "In this stage for {value}",
-                      "Time in stage unknown", "days"),
-    "activity_trend": ("timing",
-                       "Activity of the last 14 days against the 60 before (log ratio of rates)",
-                       "TIME_TREND", "Activity is picking up", "Activity is slowing down",
-                       "No activity to compare", "ratio"),
-    "active_weeks": ("timing", "Weeks with any activity among the last 13", "TIME_ACTIVE_WEEKS",
-                     "Active in {value} of the last 13 weeks",
-                     "Active in {value} of the last 13 weeks", "No recent activity",
-                     "count"),
+    Signal(
+        "days_since_created",
+        "timing",
+        "TIME_AGE",
+        description="Days since the contact was created",
+        up="Created {value}: still fresh",
+        down="Created {value}: going stale",
+        missing="Creation date unknown",
+        kind="days",
+    ),
+    Signal(
+        "stage",
+        "timing",
+        "TIME_STAGE",
+        description="Funnel stage at as_of",
+        up="Already at stage {value}",
+        down="Still at stage {value}",
+        missing="Stage unknown",
+        kind="category",
+    ),
+    Signal(
+        "days_in_stage",
+        "timing",
+        "TIME_IN_STAGE",
+        description="Days in the current stage",
+        up="Moved to this stage {value}",
+        down="In this stage for {value}",
+        missing="Time in stage unknown",
+        kind="days",
+    ),
+    Signal(
+        "activity_trend",
+        "timing",
+        "TIME_TREND",
+        description="Activity of the last 14 days against the 60 before (log ratio of rates)",
+        up="Activity is picking up",
+        down="Activity is slowing down",
+        missing="No activity to compare",
+        kind="ratio",
+    ),
+    Signal(
+        "active_weeks",
+        "timing",
+        "TIME_ACTIVE_WEEKS",
+        description="Weeks with any activity among the last 13",
+        up="Active in {value} of the last 13 weeks",
+        down="Active in {value} of the last 13 weeks",
+        missing="No recent activity",
+        kind="count",
+        zero="No activity in the last 13 weeks",
+        one="Active in 1 of the last 13 weeks",
+    ),
     # buying group
-    "account_contacts": ("buying_group", "Contacts known at the account", "GRP_SIZE",
-                         "{value} contacts known at the account",
-                         "{value} contacts known at the account", "No account on record",
-                         "count"),
-    "account_engaged_contacts": ("buying_group",
-                                 "Other contacts at the account active lately, email opens "
-                                 "aside (90 days by default)",
-                                 "GRP_ENGAGED", "{value} colleagues engaged at the account",
-                                 "{value} colleagues engaged at the account",
-                                 "No account on record", "count"),
-    "account_decision_maker_engaged": ("buying_group",
-                                       "A decision maker at the account was active lately",
-                                       "GRP_DECISION_MAKER",
-                                       "A decision maker at the account is engaged",
-                                       "No engaged decision maker at the account",
-                                       "No account on record", "flag"),
-    "account_blocker_present": ("buying_group", "A blocker is known at the account",
-                                "GRP_BLOCKER", "No blocker known at the account",
-                                "A blocker at the account", "No account on record", "flag"),
-    "account_blocker_engaged": ("buying_group", "A blocker at the account was active lately",
-                                "GRP_BLOCKER_ENGAGED", "No engaged blocker at the account",
-                                "An engaged blocker at the account", "No account on record",
-                                "flag"),
-    "account_active_colleagues": ("buying_group",
-                                  "Other contacts at the account active month after month: "
-                                  "at least one activity a month since they were created, "
-                                  "email opens aside (by default)",
-                                  "GRP_ACTIVE_COLLEAGUES",
-                                  "{value} colleagues active month after month",
-                                  "{value} colleagues active month after month",
-                                  "No account on record", "count"),
-    "account_decision_maker_rate": ("buying_group",
-                                    "Activities per month of the account's decision makers "
-                                    "since they were created, email opens aside",
-                                    "GRP_DECISION_MAKER_RATE",
-                                    "Decision makers at the account average {value} activities "
-                                    "a month",
-                                    "Little activity from decision makers at the account "
-                                    "({value} a month)",
-                                    "No account on record", "ratio"),
-    "account_blocker_rate": ("buying_group",
-                             "Activities per month of the account's blockers since they were "
-                             "created, email opens aside",
-                             "GRP_BLOCKER_RATE",
-                             "Little blocker activity at the account ({value} a month)",
-                             "Blockers at the account average {value} activities a month",
-                             "No account on record", "ratio"),
-    "account_activity_recent": ("buying_group",
-                                "Activities of the other contacts at the account, lately "
-                                "(buying-group window, 90 days by default)",
-                                "GRP_ACTIVITY", "{value} recent activities by colleagues",
-                                "{value} recent activities by colleagues",
-                                "No account on record", "count"),
-    "account_contacts_sql_plus": ("buying_group",
-                                  "Other contacts at the account already at sql or later",
-                                  "GRP_IN_PIPELINE", "{value} colleagues already in the pipeline",
-                                  "{value} colleagues in the pipeline", "No account on record",
-                                  "count"),
-    "account_customers": ("buying_group", "Other contacts at the account who are customers",
-                          "GRP_CUSTOMER", "The account already buys from us",
-                          "No customers at the account yet", "No account on record", "count"),
+    Signal(
+        "account_contacts",
+        "buying_group",
+        "GRP_SIZE",
+        description="Contacts known at the account",
+        up="{value} contacts known at the account",
+        down="{value} contacts known at the account",
+        missing="No account on record",
+        kind="count",
+        zero="No contacts known at the account",
+        one="The only contact known at the account",
+    ),
+    Signal(
+        "account_engaged_contacts",
+        "buying_group",
+        "GRP_ENGAGED",
+        description=(
+            "Other contacts at the account active lately, email opens aside (90 days by default)"
+        ),
+        up="{value} colleagues engaged at the account",
+        down="{value} colleagues engaged at the account",
+        missing="No account on record",
+        kind="count",
+        family="engaged_colleagues",
+        zero="No colleagues engaged at the account",
+        one="1 colleague engaged at the account",
+        monotone=1,
+    ),
+    Signal(
+        "account_decision_maker_engaged",
+        "buying_group",
+        "GRP_DECISION_MAKER",
+        description="A decision maker at the account was active lately",
+        up="A decision maker at the account is engaged",
+        down="No engaged decision maker at the account",
+        missing="No account on record",
+        kind="flag",
+        family="decision_maker",
+        monotone=1,
+    ),
+    Signal(
+        "account_blocker_present",
+        "buying_group",
+        "GRP_BLOCKER",
+        description="A blocker is known at the account",
+        up="No blocker known at the account",
+        down="A blocker at the account",
+        missing="No account on record",
+        kind="flag",
+        family="blocker",
+    ),
+    Signal(
+        "account_blocker_engaged",
+        "buying_group",
+        "GRP_BLOCKER_ENGAGED",
+        description="A blocker at the account was active lately",
+        up="No engaged blocker at the account",
+        down="An engaged blocker at the account",
+        missing="No account on record",
+        kind="flag",
+        family="blocker",
+        monotone=-1,
+    ),
+    Signal(
+        "account_active_colleagues",
+        "buying_group",
+        "GRP_ACTIVE_COLLEAGUES",
+        description=(
+            "Other contacts at the account active month after month: at least one "
+            "activity a month since they were created, email opens aside (by default)"
+        ),
+        up="{value} colleagues active month after month",
+        down="{value} colleagues active month after month",
+        missing="No account on record",
+        kind="count",
+        family="engaged_colleagues",
+        monotone=1,
+    ),
+    Signal(
+        "account_decision_maker_rate",
+        "buying_group",
+        "GRP_DECISION_MAKER_RATE",
+        description=(
+            "Activities per month of the account's decision makers since they were "
+            "created, email opens aside"
+        ),
+        up="Decision makers at the account average {value} activities a month",
+        down="Little activity from decision makers at the account ({value} a month)",
+        missing="No account on record",
+        kind="ratio",
+        family="decision_maker",
+        monotone=1,
+    ),
+    Signal(
+        "account_blocker_rate",
+        "buying_group",
+        "GRP_BLOCKER_RATE",
+        description=(
+            "Activities per month of the account's blockers since they were created, "
+            "email opens aside"
+        ),
+        up="Little blocker activity at the account ({value} a month)",
+        down="Blockers at the account average {value} activities a month",
+        missing="No account on record",
+        kind="ratio",
+        family="blocker",
+        monotone=-1,
+    ),
+    Signal(
+        "account_activity_recent",
+        "buying_group",
+        "GRP_ACTIVITY",
+        description=(
+            "Activities of the other contacts at the account, lately (buying-group "
+            "window, 90 days by default)"
+        ),
+        up="{value} recent activities by colleagues",
+        down="{value} recent activities by colleagues",
+        missing="No account on record",
+        kind="count",
+        zero="No recent activity by colleagues",
+        one="1 recent activity by a colleague",
+        monotone=1,
+    ),
+    Signal(
+        "account_contacts_sql_plus",
+        "buying_group",
+        "GRP_IN_PIPELINE",
+        description="Other contacts at the account already at sql or later",
+        up="{value} colleagues already in the pipeline",
+        down="{value} colleagues in the pipeline",
+        missing="No account on record",
+        kind="count",
+        zero="No colleagues in the pipeline yet",
+        one="1 colleague already in the pipeline",
+        monotone=1,
+    ),
+    Signal(
+        "account_customers",
+        "buying_group",
+        "GRP_CUSTOMER",
+        description="Other contacts at the account who are customers",
+        up="The account already buys from us",
+        down="No customers at the account yet",
+        missing="No account on record",
+        kind="count",
+        zero="No customers at the account yet",
+        one="The account already buys from us",
+        monotone=1,
+    ),
+)
+
+
+# --- activity ------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ActivityFamily:
+    """An activity type and the words for it: ``noun`` and ``plural`` name one and many,
+    ``did`` says what the contact did, in the past tense."""
+
+    activity_type: str
+    criterion: str
+    noun: str
+    plural: str
+    did: str
+
+    @classmethod
+    def foreign(cls, activity_type: str) -> ActivityFamily:
+        """A type the registry does not know (from a configuration): engagement, plain words."""
+        noun = activity_type.replace("_", " ")
+        return cls(
+            activity_type, "engagement", noun, f"{noun} activities", f"Had a {noun} activity"
+        )
+
+
+#: Every activity type the registry words, with its criterion.
+ACTIVITY_FAMILIES: tuple[ActivityFamily, ...] = (
+    ActivityFamily(
+        "email_open", "engagement", noun="email open", plural="email opens", did="Opened an email"
+    ),
+    ActivityFamily(
+        "email_click",
+        "engagement",
+        noun="email click",
+        plural="email clicks",
+        did="Clicked a link in an email",
+    ),
+    ActivityFamily(
+        "web_visit",
+        "engagement",
+        noun="website visit",
+        plural="website visits",
+        did="Visited the website",
+    ),
+    ActivityFamily(
+        "pricing_page_visit",
+        "need",
+        noun="pricing page visit",
+        plural="pricing page visits",
+        did="Looked at the pricing page",
+    ),
+    ActivityFamily(
+        "form_fill",
+        "engagement",
+        noun="form submission",
+        plural="form submissions",
+        did="Filled in a form",
+    ),
+    ActivityFamily(
+        "ebook_download",
+        "engagement",
+        noun="content download",
+        plural="content downloads",
+        did="Downloaded content",
+    ),
+    ActivityFamily(
+        "newsletter_signup",
+        "engagement",
+        noun="newsletter sign-up",
+        plural="newsletter sign-ups",
+        did="Signed up for the newsletter",
+    ),
+    ActivityFamily(
+        "webinar_attended",
+        "engagement",
+        noun="webinar",
+        plural="webinars",
+        did="Attended a webinar",
+    ),
+    ActivityFamily(
+        "demo_request", "need", noun="demo request", plural="demo requests", did="Requested a demo"
+    ),
+    ActivityFamily(
+        "meeting", "engagement", noun="meeting", plural="meetings", did="Met with sales"
+    ),
+    ActivityFamily("quote_sent", "need", noun="quote", plural="quotes", did="Received a quote"),
+    ActivityFamily(
+        "credit_check",
+        "budget",
+        noun="credit check",
+        plural="credit checks",
+        did="Went through a credit check",
+    ),
+    ActivityFamily("any", "engagement", noun="activity", plural="activities", did="Was active"),
+    ActivityFamily(
+        "need_content",
+        "need",
+        noun="visit to buying content",
+        plural="visits to buying content",
+        did="Read buying content (pricing, product, buyer's guides)",
+    ),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Measure:
+    """One way an activity family is measured: the feature name's pattern and the wording.
+
+    Templates take ``{type}``, ``{days}`` (the window), ``{noun}``, ``{plural}`` and ``{did}``;
+    the reason templates keep ``{{value}}`` for :func:`render_reason`. ``criterion`` overrides
+    the family's (recency is timing, whatever the activity); the reason code is the family's
+    code followed by ``code``.
+    """
+
+    key: Literal["window", "decayed", "days_since"]
+    name: str
+    code: str
+    description: str
+    up: str
+    down: str
+    missing: str
+    kind: str
+    zero: str = ""
+    one: str = ""
+    criterion: str = ""
+
+    def spec(self, family: ActivityFamily, days: int = 0) -> FeatureSpec:
+        """The :class:`FeatureSpec` of ``family`` measured this way (over ``days``)."""
+        criterion = self.criterion or family.criterion
+        prefix = CODE_PREFIX[_check_criterion(criterion, family.activity_type)]
+        code = f"{prefix}_{family.activity_type.upper().removeprefix(f'{prefix}_')}"
+        words = {"type": family.activity_type, "days": days, "noun": family.noun,
+                 "plural": family.plural, "did": family.did}  # fmt: skip
+        return FeatureSpec(
+            self.name.format(**words), criterion, self.description.format(**words),
+            f"{code}_{self.code.format(**words)}", up=self.up.format(**words),
+            down=self.down.format(**words), missing=self.missing.format(**words),
+            kind=self.kind, family=family.activity_type, zero=self.zero.format(**words),
+            one=self.one.format(**words),
+        )  # fmt: skip
+
+
+#: The three measures of every activity family. Recency is timing, whatever the activity
+#: (DESIGN section 2: timing is recency, velocity, stage and time in stage; engagement and need
+#: count what was done): after months of quiet, how long ago a contact last visited says when
+#: it was in the market, not how interested it is.
+MEASURES: dict[str, Measure] = {
+    "window": Measure(
+        "window", "{type}_{days}d", "{days}D", "Number of {plural} in the last {days} days",
+        up="{{value}} {plural} in the last {days} days",
+        down="{{value}} {plural} in the last {days} days",
+        missing="No {plural} on record", kind="count",
+        zero="No {plural} in the last {days} days", one="1 {noun} in the last {days} days",
+    ),
+    "decayed": Measure(
+        "decayed", "{type}_decayed", "TREND",
+        "Decayed count of {plural}: each one counts half as much after every half-life",
+        up="Recent {plural} (recency-weighted count {{value}})",
+        down="Recent {plural} (recency-weighted count {{value}})",
+        missing="No {plural} on record", kind="weighted", zero="No recent {plural}",
+    ),
+    "days_since": Measure(
+        "days_since", "days_since_{type}", "RECENT", "Days since the last {noun} (missing: never)",
+        up="{did} {{value}}", down="No {noun} in {{value}}", missing="No {noun} on record",
+        kind="days", criterion="timing",
+    ),
 }  # fmt: skip
 
-_ACTIVITY_NAME = re.compile(
-    r"^(?:(?P<days_since>days_since_)(?P<t1>\w+?)|(?P<t2>\w+?)_(?P<m>\d+d|decayed))$"
-)
+#: The windows the lookup covers (FeatureConfig's default windows); others resolve through
+#: the measure patterns all the same.
+_LOOKUP_WINDOWS = (7, 30, 90, 365)
+
+
+def activity_feature_name(activity_type: str, measure: str, days: int = 0) -> str:
+    """The name of the feature measuring ``activity_type`` one of the :data:`MEASURES` ways.
+
+    Examples
+    --------
+    >>> activity_feature_name("demo_request", "window", 30)
+    'demo_request_30d'
+    >>> activity_feature_name("meeting", "days_since")
+    'days_since_meeting'
+    """
+    return MEASURES[measure].name.format(type=activity_type, days=days)
+
+
+def activity_criterion(activity_type: str) -> str:
+    """The criterion an activity type's counts belong to.
+
+    Examples
+    --------
+    >>> activity_criterion("pricing_page_visit"), activity_criterion("my_custom_type")
+    ('need', 'engagement')
+    """
+    return _family(activity_type).criterion
+
+
+_FAMILY_BY_TYPE = {family.activity_type: family for family in ACTIVITY_FAMILIES}
+
+
+def _family(activity_type: str) -> ActivityFamily:
+    return _FAMILY_BY_TYPE.get(activity_type) or ActivityFamily.foreign(activity_type)
+
+
+def _lookup() -> dict[str, FeatureSpec]:
+    """Name -> spec of every feature the tables name, built once at import."""
+    specs = [signal.spec() for signal in SIGNALS]
+    for family in ACTIVITY_FAMILIES:
+        specs += [MEASURES["window"].spec(family, days) for days in _LOOKUP_WINDOWS]
+        specs += [MEASURES["decayed"].spec(family), MEASURES["days_since"].spec(family)]
+    table: dict[str, FeatureSpec] = {}
+    for spec in specs:
+        table.setdefault(spec.name, spec)  # a fixed name wins over an activity pattern
+    return table
+
+
+_BY_NAME = _lookup()
+
+
+def _is_word(text: str) -> bool:
+    return bool(text) and all(c.isalnum() or c == "_" for c in text)
+
+
+def _foreign_activity(name: str) -> FeatureSpec | None:
+    """An activity measure of a type or window outside the lookup (a configuration's own)."""
+    if name.startswith("days_since_") and _is_word(rest := name.removeprefix("days_since_")):
+        return MEASURES["days_since"].spec(_family(rest))
+    if name.endswith("_decayed") and _is_word(rest := name.removesuffix("_decayed")):
+        return MEASURES["decayed"].spec(_family(rest))
+    rest, _, window = name.rpartition("_")
+    if _is_word(rest) and window.endswith("d") and window[:-1].isdecimal():
+        return MEASURES["window"].spec(_family(rest), int(window[:-1]))
+    return None
 
 
 def _humanise(name: str) -> str:
@@ -379,7 +820,7 @@ def _generic(name: str, criterion: str) -> FeatureSpec:
     label = _humanise(name)
     code = re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_")
     return FeatureSpec(
-        name, criterion, label, f"{_CODE_PREFIX[criterion]}_{code}",
+        name, criterion, label, f"{CODE_PREFIX[_check_criterion(criterion, name)]}_{code}",
         up=f"{label}: {{value}}", down=f"{label}: {{value}}", missing=f"{label} unknown",
     )  # fmt: skip
 
@@ -399,6 +840,11 @@ def describe_feature(
     default : str
         Criterion of attributes nobody has classified.
 
+    Raises
+    ------
+    ConfigError
+        When ``criteria`` gives ``name`` (or ``default`` is) a criterion that does not exist.
+
     Examples
     --------
     >>> spec = describe_feature("demo_request_30d")
@@ -412,63 +858,15 @@ def describe_feature(
     'source'
     """
     override = (criteria or {}).get(name)
-    if override is not None and override not in CRITERIA:
-        raise ValueError(f"{name}: unknown criterion {override!r}; expected one of {CRITERIA}")
-    spec = _describe(name, default)
+    if override is not None:
+        _check_criterion(override, name)
+    spec = _BY_NAME.get(name) or _foreign_activity(name) or _generic(name, default)
     if override is not None and override != spec.criterion:
         code = spec.reason_code.split("_", 1)[1]
         spec = dataclasses.replace(
-            spec, criterion=override, reason_code=f"{_CODE_PREFIX[override]}_{code}"
+            spec, criterion=override, reason_code=f"{CODE_PREFIX[override]}_{code}"
         )
     return spec
-
-
-#: Features whose direction the domain fixes. The buying group: colleagues who engage, progress
-#: or already buy never make a sale less likely, an engaged blocker never makes it more likely.
-#: Whether a blocker is merely known, or how many contacts an account has, is left to the data.
-_MONOTONE = {
-    "account_engaged_contacts": 1,
-    "account_active_colleagues": 1,
-    "account_activity_recent": 1,
-    "account_contacts_sql_plus": 1,
-    "account_customers": 1,
-    "account_decision_maker_engaged": 1,
-    "account_decision_maker_rate": 1,
-    "account_blocker_engaged": -1,
-    "account_blocker_rate": -1,
-}
-
-#: Wording of zero and one for the known counts: (zero, one).
-_COUNT_WORDS = {
-    "account_engaged_contacts": ("No colleagues engaged at the account",
-                                 "1 colleague engaged at the account"),
-    "account_activity_recent": ("No recent activity by colleagues",
-                                "1 recent activity by a colleague"),
-    "account_contacts_sql_plus": ("No colleagues in the pipeline yet",
-                                  "1 colleague already in the pipeline"),
-    "account_customers": ("No customers at the account yet", "The account already buys from us"),
-    "account_contacts": ("No contacts known at the account",
-                         "The only contact known at the account"),
-    "active_weeks": ("No activity in the last 13 weeks", "Active in 1 of the last 13 weeks"),
-    "any_total": ("No activity on record", "1 activity so far"),
-}  # fmt: skip
-
-
-def _describe(name: str, default: str) -> FeatureSpec:
-    if name in _KNOWN:
-        criterion, description, code, up, down, missing, kind = _KNOWN[name]
-        zero, one = _COUNT_WORDS.get(name, ("", ""))
-        return FeatureSpec(
-            name, criterion, description, code, up, down, missing, kind, zero=zero, one=one,
-            monotone=_MONOTONE.get(name, 0),
-        )  # fmt: skip
-    match = _ACTIVITY_NAME.match(name)
-    if match:
-        if match["days_since"]:
-            return _activity_spec(match["t1"], "days")
-        measure = match["m"]
-        return _activity_spec(match["t2"], "decayed" if measure == "decayed" else measure[:-1])
-    return _generic(name, default)
 
 
 def criteria_of(

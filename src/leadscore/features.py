@@ -23,7 +23,7 @@ import pandas as pd
 
 from leadscore._conventions import US_PER_DAY, times_us, to_us, to_utc
 from leadscore.config import Config, FeatureConfig, LabelConfig
-from leadscore.criteria import describe_feature
+from leadscore.criteria import activity_criterion, activity_feature_name
 from leadscore.data import CRMData, positions
 from leadscore.domain import OPEN_STAGES, STAGE_RANK, TARGETS
 from leadscore.errors import ConfigError, SchemaError
@@ -245,7 +245,7 @@ class _Activity:
 
 
 def _is_need_type(activity_type: str) -> bool:
-    return describe_feature(f"{activity_type}_decayed").criterion == "need"
+    return activity_criterion(activity_type) == "need"
 
 
 def _days_since(t: int, last: np.ndarray) -> np.ndarray:
@@ -267,9 +267,9 @@ def _activity_features(activity: _Activity, t: int, config: FeatureConfig) -> di
         days = _days_since(t, events.last_before(t)).reshape(-1, width)
         for j, name in enumerate(names):
             for w, counts in per_window.items():
-                out[f"{name}_{w}d"] = counts[:, j]
-            out[f"{name}_decayed"] = decayed[:, j]
-            out[f"days_since_{name}"] = days[:, j]
+                out[activity_feature_name(name, "window", w)] = counts[:, j]
+            out[activity_feature_name(name, "decayed")] = decayed[:, j]
+            out[activity_feature_name(name, "days_since")] = days[:, j]
     recent_days, earlier_days = config.trend_days
     recent = activity.every.counts(t - recent_days * US_PER_DAY, t)
     earlier = activity.every.counts(
