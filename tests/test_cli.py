@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -152,3 +153,64 @@ def test_evaluate_a_damaged_model(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "scorer.json: not valid JSON" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def _broken_sample(tmp_path: Path, breakage: str) -> Path:
+    """A copy of the shipped sample (with its schema.json), broken one way."""
+    folder = tmp_path / "crm"
+    shutil.copytree(SAMPLE, folder)
+    (folder / "truth.csv").unlink()
+    if breakage == "header only":
+        lines = (folder / "contacts.csv").read_text(encoding="utf-8").splitlines()
+        (folder / "contacts.csv").write_text(lines[0] + "\n", encoding="utf-8")
+    elif breakage == "corrupt schema":
+        (folder / "schema.json").write_text("{", encoding="utf-8")
+    elif breakage == "bad value":
+        accounts = pd.read_csv(folder / "accounts.csv", dtype="str")
+        accounts.loc[1, "employees"] = "many"
+        accounts.to_csv(folder / "accounts.csv", index=False)
+    elif breakage == "unknown criterion":
+        (folder / "config.toml").write_text(
+            '[features.attribute_criteria]\ndepartment = "vibes"\n', encoding="utf-8"
+        )
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        ("header only", "error: contacts: no rows: the export holds no contacts"),
+        ("corrupt schema", "error: schema.json: "),
+        ("bad value", "error: accounts.employees: values do not have the type Int64 of "
+         "schema.json (1 row), e.g. 'many'"),
+        ("unknown criterion", "error: features.attribute_criteria: unknown criteria "
+         "{'department': 'vibes'}"),
+    ],
+)  # fmt: skip
+def test_broken_exports_are_one_line_and_exit_2(
+    runner: CliRunner, tmp_path: Path, breakage: str, message: str
+) -> None:
+    folder = _broken_sample(tmp_path, breakage)
+    args = ["features", "--data", str(folder), "--as-of", "2025-06-01",
+            "--out", str(tmp_path / "features.csv")]  # fmt: skip
+    if breakage == "unknown criterion":
+        args += ["--config", str(folder / "config.toml")]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(message)
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_future_activity_is_a_warning(runner: CliRunner, tmp_path: Path) -> None:
+    folder = _broken_sample(tmp_path, "")
+    activities = pd.read_csv(folder / "activities.csv", dtype="str")
+    activities.loc[[3, 4], "timestamp"] = "2031-01-16 12:12:32+00:00"
+    activities.to_csv(folder / "activities.csv", index=False)
+    result = runner.invoke(cli, ["features", "--data", str(folder), "--as-of", "2025-06-01",
+                                 "--out", str(tmp_path / "features.csv")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "warning: activities.timestamp: 2 rows are in the future" in result.stderr

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import re
+import shutil
 import warnings
 from pathlib import Path
 
@@ -328,3 +330,76 @@ def test_summary_figures(tiny_frames: dict[str, pd.DataFrame]) -> None:
 def test_shipped_sample_is_what_its_readme_says() -> None:
     sample = Path(__file__).resolve().parents[1] / "data" / "sample"
     _assert_same_tables(ls.CRMData.read(sample), ls.make_crm(200, seed=7))
+
+
+# --------------------------------------------------------------------------------------------
+# Loose ends of issue 21: each of these escaped as a traceback or passed without a word
+# --------------------------------------------------------------------------------------------
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def sample_copy(tmp_path: Path) -> Path:
+    """The shipped sample (CSV with a schema.json), without its truth table."""
+    folder = tmp_path / "crm"
+    shutil.copytree(SAMPLE, folder)
+    (folder / "truth.csv").unlink()
+    return folder
+
+
+def replace_cells(path: Path, column: str, values: dict[int, str]) -> None:
+    """Overwrite cells of a CSV file as text (row numbers count data rows from 0)."""
+    with path.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.reader(file))
+    j = rows[0].index(column)
+    for i, value in values.items():
+        rows[i + 1][j] = value
+    with path.open("w", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerows(rows)
+
+
+def test_contacts_with_a_header_only(tiny_frames: dict[str, pd.DataFrame]) -> None:
+    tiny_frames["contacts"] = tiny_frames["contacts"].head(0)
+    with pytest.raises(SchemaError, match=r"^contacts: no rows: the export holds no contacts"):
+        _crm(tiny_frames)
+
+
+def test_corrupt_schema_json(tmp_path: Path) -> None:
+    folder = sample_copy(tmp_path)
+    (folder / "schema.json").write_text('{"contacts": ', encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"^schema.json: .*schema.json: not readable JSON"):
+        ls.CRMData.read(folder)
+    (folder / "schema.json").write_text('{"contacts": ["str"]}', encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"expected \{table: \{column: dtype\}\}"):
+        ls.CRMData.read(folder)
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "message"),
+    [
+        ("accounts", "employees", "accounts.employees: values do not have the type Int64 of "
+         "schema.json (2 rows), e.g. 'many', 'lots'"),
+        ("activities", "timestamp", "activities.timestamp: unparseable timestamps (2 rows), "
+         "e.g. 'many', 'lots'"),
+    ],
+)  # fmt: skip
+def test_schema_types_name_the_column_and_values(
+    tmp_path: Path, table: str, column: str, message: str
+) -> None:
+    folder = sample_copy(tmp_path)
+    replace_cells(folder / f"{table}.csv", column, {1: "many", 4: "lots"})
+    with pytest.raises(SchemaError) as err:
+        ls.CRMData.read(folder)
+    assert str(err.value).startswith(message)
+
+
+def test_future_timestamps_are_said(tiny_frames: dict[str, pd.DataFrame]) -> None:
+    activities = tiny_frames["activities"].copy()
+    activities["timestamp"] = ["2025-01-02", "2031-01-03", "2031-02-01T10:00:00"]
+    tiny_frames["activities"] = activities
+    with pytest.warns(DataWarning) as caught:
+        crm = _crm(tiny_frames)
+    (message,) = [str(w.message) for w in caught]
+    assert message.startswith("activities.timestamp: 2 rows are in the future (after ")
+    assert "e.g. '2031-01-03 00:00:00+00:00', '2031-02-01 10:00:00+00:00'" in message
+    assert len(crm.activities) == 3  # kept: a build as of an earlier date ignores them

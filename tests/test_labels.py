@@ -9,9 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import leadscore as ls
+from leadscore._conventions import to_utc
 from leadscore.domain import STAGE_RANK, TARGET_STAGES, TARGETS
 from leadscore.errors import ConfigError
-from leadscore.labels import make_labels, resolve_horizons, to_utc
+from leadscore.labels import make_labels, resolve_horizons
 
 CRMS = {seed: ls.make_crm(150, seed=seed) for seed in range(3)}
 SPAN_START = pd.Timestamp("2024-01-01", tz="UTC")
@@ -121,3 +122,8 @@ def test_label_dtype(small_crm: ls.CRMData) -> None:
     assert str(labels["y_prospect"].dtype) == "Int8"
     assert set(labels["y_prospect"].dropna().unique()) <= {0, 1}
     assert np.all(labels["y_prospect"].isna() | labels["y_customer"].notna())
+
+
+def test_no_cutoffs_is_a_config_error(small_crm: ls.CRMData) -> None:
+    with pytest.raises(ConfigError, match=r"^cutoffs: expected at least one cutoff$"):
+        make_labels(small_crm, [])

@@ -270,6 +270,81 @@ def _normalise_table(frame: Any, table: str, config: DataConfig) -> pd.DataFrame
     return pd.DataFrame({name: columns[name] for name in ordered}, index=pd.RangeIndex(len(frame)))
 
 
+def _warn_future(times: pd.Series, table: str, column: str) -> None:
+    """Say how many times lie in the future (a clock or export error, e.g. 2031)."""
+    now = pd.Timestamp.now(tz="UTC")
+    future = times > now
+    if future.any():
+        warnings.warn(
+            f"{table}.{column}: {int(future.sum())} rows are in the future (after "
+            f"{now:%Y-%m-%d %H:%M} UTC), e.g. {format_values(times[future].astype('str'))}; "
+            "a feature build as of an earlier date ignores them (it uses rows before as_of only)",
+            DataWarning,
+            stacklevel=4,
+        )
+
+
+def _read_schema(path: Path) -> dict[str, dict[str, str]]:
+    """The ``{table: {column: dtype}}`` of a ``schema.json`` (empty when there is none)."""
+    if not path.exists():
+        return {}
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problem = f"not readable JSON ({exc})"
+    else:
+        if isinstance(schema, dict) and all(
+            isinstance(types, dict) and all(isinstance(t, str) for t in types.values())
+            for types in schema.values()
+        ):
+            return schema
+        problem = "expected {table: {column: dtype}}"
+    raise SchemaError(
+        SCHEMA_FILE, None, f"{path}: {problem}",
+        hint="Fix the file or delete it (column types are then inferred)",
+    )  # fmt: skip
+
+
+def _read_table(
+    path: Path, table: str, dtypes: dict[str, str] | None, text_columns: tuple[str, ...]
+) -> pd.DataFrame:
+    """A table file, with the column types of ``schema.json``; a value that does not have its
+    column's type is named with its table and column (not pandas' bare message)."""
+    try:
+        return read_frame(path, table=table, dtypes=dtypes, text_columns=text_columns)
+    except SchemaError:
+        if not dtypes:
+            raise
+        text = read_frame(path, table=table, dtypes=dict.fromkeys(dtypes, "str"))
+        for column, dtype in dtypes.items():
+            if column in text and dtype != "str":
+                _check_schema_type(text[column], table, column, dtype)
+        raise
+
+
+def _check_schema_type(text: pd.Series, table: str, column: str, dtype: str) -> None:
+    if dtype.startswith("datetime64"):
+        as_times(text, table, column, nullable=True)
+        return
+    present = text.dropna()
+    try:
+        numeric = pd.api.types.is_numeric_dtype(pd.api.types.pandas_dtype(dtype))
+        bad = present[pd.to_numeric(present, errors="coerce").isna()] if numeric else present[:0]
+        if len(bad):
+            raise SchemaError(
+                table, column, f"values do not have the type {dtype} of {SCHEMA_FILE}",
+                values=bad, count=len(bad),
+                hint=f"Fix the values, or the column's type in {SCHEMA_FILE}",
+            )  # fmt: skip
+        text.astype(pd.api.types.pandas_dtype(dtype))
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, SchemaError):
+            raise
+        raise SchemaError(
+            table, column, f"values do not have the type {dtype} of {SCHEMA_FILE}: {exc}"
+        ) from exc
+
+
 def _drop_unknown_contacts(frame: pd.DataFrame, table: str, known: pd.Series) -> pd.DataFrame:
     unknown = positions(frame["contact_id"], known) < 0
     if not unknown.any():
@@ -366,6 +441,11 @@ class CRMData:
     ) -> None:
         data_config = _data_config(config)
         self.contacts = _normalise_table(contacts, "contacts", data_config)
+        if self.contacts.empty:
+            raise SchemaError(
+                "contacts", None, "no rows: the export holds no contacts",
+                hint="Export at least one contact (a header alone is not enough)",
+            )  # fmt: skip
         self.accounts = (
             None if accounts is None else _normalise_table(accounts, "accounts", data_config)
         )
@@ -377,6 +457,8 @@ class CRMData:
         )
         if self.accounts is not None:
             _warn_unknown_accounts(self.contacts, self.accounts)
+        for table, frame in (("activities", self.activities), ("stages", self.stages)):
+            _warn_future(frame["timestamp"], table, "timestamp")
         self.truth = None
         if truth is not None:
             self.truth = _normalise_table(truth, "truth", DataConfig())
@@ -502,10 +584,7 @@ class CRMData:
         if not folder.is_dir():
             raise DataNotFoundError(f"{folder}: no such data folder")
         data_config = _data_config(config)
-        schema_path = folder / SCHEMA_FILE
-        schema: dict[str, dict[str, str]] = {}
-        if schema_path.exists():
-            schema = json.loads(schema_path.read_text())
+        schema = _read_schema(folder / SCHEMA_FILE)
         frames: dict[str, pd.DataFrame | None] = {}
         for table in (*TABLES, "truth"):
             candidates = [
@@ -530,9 +609,7 @@ class CRMData:
             spec = _SPECS[table]
             mapped = data_config.columns.get(table, {})
             text_columns = tuple(mapped.get(c, c) for c in (*spec.ids, *spec.nullable_ids))
-            frames[table] = read_frame(
-                candidates[0], table=table, dtypes=schema.get(table), text_columns=text_columns
-            )
+            frames[table] = _read_table(candidates[0], table, schema.get(table), text_columns)
         return cls(
             contacts=frames["contacts"],  # type: ignore[arg-type]
             activities=frames["activities"],  # type: ignore[arg-type]

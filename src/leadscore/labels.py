@@ -180,8 +180,11 @@ def make_labels(
     timeline = StageTimeline.from_crm(crm)
     days = resolve_horizons(horizons)
     until = None if observed_until is None else to_utc(observed_until, "observed_until")
+    points = sorted({to_utc(c, "cutoffs") for c in cutoffs})
+    if not points:
+        raise ConfigError("cutoffs: expected at least one cutoff")
     frames = []
-    for cutoff in sorted({to_utc(c, "cutoffs") for c in cutoffs}):
+    for cutoff in points:
         rows, labels = labels_at(timeline, cutoff, days, until)
         frames.append(
             pd.DataFrame(
