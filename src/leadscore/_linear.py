@@ -1,4 +1,12 @@
-"""A logistic regression the trees boost from: LeadModel's linear prior, stored as JSON.
+"""The package's one logistic regression: its design matrix, LeadModel's linear prior, and the
+pieces :class:`leadscore.evaluate.LogisticBaseline` builds on.
+
+Both the prior and the baseline read numbers as ``sign(x) * log1p(|x|)`` with a missing value
+replaced by the median plus an indicator, standardised (:class:`Scaling`), categories one-hot over
+the values held by at least 1% of the rows, up to 30 per column (:func:`frequent`), and fit
+scikit-learn's ``LogisticRegression`` (:func:`fit_logistic`).
+
+The linear prior, a logistic regression the trees boost from, stored as JSON:
 
 Many weak, additive signals (a few more visits, one more colleague engaged) are what a logistic
 regression on log counts captures best and what trees learn slowly, a step at a time. LeadModel
@@ -29,12 +37,21 @@ so ``base + contributions.sum(1)`` is its log-odds, like TreeSHAP's for the tree
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-__all__ = ["LinearPrior"]
+__all__ = [
+    "LinearPrior",
+    "Scaling",
+    "fit_logistic",
+    "frequent",
+    "one_hot",
+    "signed_log",
+    "standardise",
+]
 
 #: Rows the regression is fitted on at most (a random sample beyond that).
 MAX_ROWS = 50_000
@@ -43,9 +60,104 @@ _MIN_SHARE, _MAX_CODES = 0.01, 30
 #: the module docstring).
 C = 0.001
 
+T = TypeVar("T")
 
-def _logged(values: np.ndarray) -> np.ndarray:
+
+def signed_log(values: np.ndarray) -> np.ndarray:
+    """``sign(x) * log1p(|x|)``: counts and amounts on a scale a linear model can use.
+
+    Examples
+    --------
+    >>> signed_log(np.array([0.0, -1.0, np.nan])).tolist()
+    [0.0, -0.6931471805599453, nan]
+    """
     return np.asarray(np.sign(values) * np.log1p(np.abs(values)), dtype=float)
+
+
+@dataclasses.dataclass(frozen=True)
+class Scaling:
+    """How a number column enters the design matrix: its signed log, a missing value replaced
+    by the median, standardised (``low``, ``high``: the range at fit; ``scale`` 1 when flat).
+
+    Examples
+    --------
+    >>> scaling = Scaling.learn(np.array([0.0, 1.0, np.nan, 3.0]))
+    >>> z, missing = scaling.standardise(np.array([1.0, np.nan]))
+    >>> missing.tolist(), bool(z[1] == (scaling.median - scaling.mean) / scaling.scale)
+    ([False, True], True)
+    """
+
+    median: float  # of the logged values, stands in for a missing one (0 when all are missing)
+    mean: float
+    scale: float
+    missing_share: float
+    low: float
+    high: float
+
+    @classmethod
+    def learn(cls, values: np.ndarray) -> Scaling:
+        """The scaling of ``values`` (raw numbers)."""
+        logged = signed_log(values)
+        missing = np.isnan(logged)
+        median = float(np.median(logged[~missing])) if (~missing).any() else 0.0
+        filled = np.where(missing, median, logged)
+        return cls(
+            median=median,
+            mean=float(filled.mean()),
+            scale=float(filled.std()) or 1.0,
+            missing_share=float(missing.mean()),
+            low=float(filled.min()),
+            high=float(filled.max()),
+        )
+
+    def standardise(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The standardised values of ``values`` and their missing mask."""
+        return standardise(values, self.median, self.mean, self.scale)
+
+
+def standardise(
+    values: np.ndarray,
+    median: float,
+    mean: float,
+    scale: float,
+    bounds: tuple[float, float] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(filled - mean) / scale`` of the signed log of ``values``, and the missing mask."""
+    logged = signed_log(values)
+    missing = np.isnan(logged)
+    if bounds is not None:
+        logged = np.clip(logged, *bounds)
+    return (np.where(missing, median, logged) - mean) / scale, missing
+
+
+def frequent(levels: Sequence[T], shares: Sequence[float]) -> list[tuple[T, float]]:
+    """The levels one-hot encodes, most frequent first: those with a share of at least 1%, up
+    to 30 (ties keep the given order).
+
+    Examples
+    --------
+    >>> frequent(["a", "b", "c"], [0.005, 0.5, 0.6])
+    [('c', 0.6), ('b', 0.5)]
+    """
+    kept = [(level, float(share)) for level, share in zip(levels, shares, strict=True)]
+    kept = sorted((ls for ls in kept if ls[1] >= _MIN_SHARE), key=lambda ls: -ls[1])
+    return kept[:_MAX_CODES]
+
+
+def one_hot(values: np.ndarray, levels: Sequence[object]) -> np.ndarray:
+    """Rows x levels of 0/1: rarer levels and missing values are all zeros."""
+    if not len(levels):
+        return np.zeros((len(values), 0))
+    return np.column_stack([values == level for level in levels]).astype(float)
+
+
+def fit_logistic(
+    design: np.ndarray, y: np.ndarray, *, C: float, sample_weight: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
+    """Coefficients and intercept of an L2-penalised logistic regression (scikit-learn's)."""
+    model = LogisticRegression(C=C, max_iter=2000)
+    model.fit(design, y, sample_weight=sample_weight)
+    return np.asarray(model.coef_[0], dtype=float), float(model.intercept_[0])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,10 +173,8 @@ class _Number:
     high: float
 
     def term(self, values: np.ndarray) -> np.ndarray:
-        logged = _logged(values)
-        missing = np.isnan(logged)
-        logged = np.clip(logged, self.low, self.high)
-        z = (np.where(missing, self.median, logged) - self.mean) / self.scale
+        bounds = (self.low, self.high)
+        z, missing = standardise(values, self.median, self.mean, self.scale, bounds)
         return np.asarray(self.coef * z + self.missing_coef * missing, dtype=float)
 
     @property
@@ -123,23 +233,13 @@ class LinearPrior:
         owners: list[tuple[int, int | str]] = []  # the column and what of it each block is
         stats: dict[int, tuple[float, ...]] = {}
         for j in numeric:
-            logged = _logged(sample[:, j])
-            missing = np.isnan(logged)
-            if missing.all():
+            if np.isnan(sample[:, j]).all():
                 continue
-            median = float(np.median(logged[~missing]))
-            filled = np.where(missing, median, logged)
-            mean, scale = float(filled.mean()), float(filled.std()) or 1.0
-            stats[j] = (
-                median,
-                mean,
-                scale,
-                float(missing.mean()),
-                float(filled.min()),
-                float(filled.max()),
-            )
-            if scale > 0 and filled.std() > 0:
-                blocks.append((filled - mean) / scale)
+            scaling = Scaling.learn(sample[:, j])
+            stats[j] = dataclasses.astuple(scaling)
+            z, missing = scaling.standardise(sample[:, j])
+            if np.where(missing, scaling.median, signed_log(sample[:, j])).std() > 0:
+                blocks.append(z)
                 owners.append((j, "value"))
             if missing.any():
                 blocks.append(missing.astype(float))
@@ -148,22 +248,16 @@ class LinearPrior:
         for j in categorical:
             values = sample[:, j]
             codes, counts = np.unique(values[~np.isnan(values)], return_counts=True)
-            shares = counts / len(values)
-            kept = [(int(c), float(s)) for c, s in zip(codes, shares, strict=True)]
-            kept = sorted((cs for cs in kept if cs[1] >= _MIN_SHARE), key=lambda cs: -cs[1])
-            code_shares[j] = kept[:_MAX_CODES]
-            for code, _ in code_shares[j]:
-                blocks.append((values == code).astype(float))
-                owners.append((j, code))
+            code_shares[j] = frequent([int(c) for c in codes], (counts / len(values)).tolist())
+            kept = [code for code, _ in code_shares[j]]
+            blocks += list(one_hot(values, kept).T)
+            owners += [(j, code) for code in kept]
         design = np.column_stack(blocks) if blocks else np.zeros((len(rows), 0))
         active = np.ones(len(owners), dtype=bool)
         coef, intercept = np.zeros(len(owners)), 0.0
         while active.any():  # drop wrong-signed constrained terms until none is left
-            model = LogisticRegression(C=C, max_iter=2000)
-            model.fit(design[:, active], y, sample_weight=w)
             coef = np.zeros(len(owners))
-            coef[active] = model.coef_[0]
-            intercept = float(model.intercept_[0])
+            coef[active], intercept = fit_logistic(design[:, active], y, C=C, sample_weight=w)
             wrong = [
                 i for i, (j, what) in enumerate(owners)
                 if what == "value" and directions[j] * coef[i] < 0

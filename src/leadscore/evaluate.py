@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import (
     average_precision_score,
     brier_score_loss,
@@ -33,6 +32,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
+from leadscore._linear import Scaling, fit_logistic, frequent, one_hot, standardise
 from leadscore.calibration import Calibrator
 from leadscore.domain import TARGETS
 from leadscore.errors import ModelError
@@ -322,7 +322,8 @@ class LogisticBaseline:
 
     Numbers: ``sign(x) * log1p(|x|)``, missing values replaced by the median plus an indicator,
     then standardised. Categories: one-hot for values with at least 1% of the rows (up to 30 per
-    column); other values and missing ones are all zeros.
+    column); other values and missing ones are all zeros. The design matrix and the fit are
+    :mod:`leadscore._linear`'s, shared with LeadModel's linear prior.
     """
 
     C: float = 1.0
@@ -335,15 +336,12 @@ class LogisticBaseline:
         blocks = []
         for name, stats in self.numeric.items():
             values = pd.to_numeric(X[name], errors="coerce").to_numpy(float, na_value=np.nan)
-            logged = np.sign(values) * np.log1p(np.abs(values))
-            missing = np.isnan(logged)
-            filled = np.where(missing, stats["median"], logged)
-            blocks.append(((filled - stats["mean"]) / stats["scale"])[:, None])
+            z, missing = standardise(values, stats["median"], stats["mean"], stats["scale"])
+            blocks.append(z[:, None])
             if stats["has_missing"]:
                 blocks.append(missing[:, None].astype(float))
         for name, kept in self.categories.items():
-            text = X[name].astype("str").to_numpy(dtype=object)
-            blocks.append(np.column_stack([text == v for v in kept]).astype(float))
+            blocks.append(one_hot(X[name].astype("str").to_numpy(dtype=object), kept))
         return np.hstack(blocks) if blocks else np.zeros((len(X), 0))
 
     def fit(self, X: pd.DataFrame, y: Any) -> LogisticBaseline:
@@ -351,26 +349,19 @@ class LogisticBaseline:
         for name in X.columns:
             column = X[name]
             if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
-                values = column.astype("float64").to_numpy(na_value=np.nan)
-                logged = np.sign(values) * np.log1p(np.abs(values))
-                missing = np.isnan(logged)
-                median = float(np.nanmedian(logged)) if (~missing).any() else 0.0
-                filled = np.where(missing, median, logged)
-                scale = float(filled.std()) or 1.0
+                scaling = Scaling.learn(column.astype("float64").to_numpy(na_value=np.nan))
                 self.numeric[str(name)] = {
-                    "median": median,
-                    "mean": float(filled.mean()),
-                    "scale": scale,
-                    "has_missing": float(missing.any()),
+                    "median": scaling.median,
+                    "mean": scaling.mean,
+                    "scale": scaling.scale,
+                    "has_missing": float(scaling.missing_share > 0),
                 }
             else:
                 shares = column.astype("str").value_counts(normalize=True)
-                kept = shares[shares >= 0.01].index[:30]
-                self.categories[str(name)] = [str(v) for v in kept]
-        model = LogisticRegression(C=self.C, max_iter=2000)
-        model.fit(self._design(X), np.asarray(y, dtype=int))
-        self.coef = [float(c) for c in model.coef_[0]]
-        self.intercept = float(model.intercept_[0])
+                kept = frequent(shares.index.tolist(), shares.tolist())
+                self.categories[str(name)] = [str(v) for v, _ in kept]
+        coef, self.intercept = fit_logistic(self._design(X), np.asarray(y, dtype=int), C=self.C)
+        self.coef = [float(c) for c in coef]
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
