@@ -23,7 +23,7 @@ from leadscore.report import (
     validate_scores,
     write_report,
 )
-from leadscore.report._render import REQUIRED_COLUMNS, parse_reasons, rank_leads
+from leadscore.report._scores import REQUIRED_COLUMNS, parse_reasons, rank_leads
 
 XSS = "<script>alert(1)</script>"
 TRICKY_REASON = '+ Asked about the "Enterprise" plan & <b>SSO</b>; - No email open in 62 days'

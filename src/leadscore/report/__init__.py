@@ -12,15 +12,14 @@ Examples
 ...                        "score": [95], "grade": ["A"], "reasons": ["+ Met with sales"]})
 >>> "Met with sales" in render_report(scores)
 True
+
+The package's modules, one job each: ``_scores`` (the scores table: validation, reading,
+ranking, importance, reasons), ``_charts`` (SVG chart geometry), ``_cards`` (a view per lead
+shown) and ``_page`` (the page: template, rendering, atomic write).
 """
 
-from leadscore.report._render import (
-    criteria_importance,
-    read_scores,
-    render_report,
-    validate_scores,
-    write_report,
-)
+from leadscore.report._page import render_report, write_report
+from leadscore.report._scores import criteria_importance, read_scores, validate_scores
 
 __all__ = [
     "criteria_importance",
