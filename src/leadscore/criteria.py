@@ -3,7 +3,7 @@
 Every feature belongs to exactly one criterion of DESIGN section 2. The registry is two tables
 of records, read top to bottom:
 
-- :data:`SIGNALS`: one :class:`Signal` per contact, account or computed feature (``industry``,
+- :data:`SIGNALS`: one :class:`FeatureSpec` per contact, account or computed feature (``industry``,
   ``intent_share``, ``account_customers``): its criterion, reason code, wording and direction;
 - :data:`ACTIVITY_FAMILIES`: one :class:`ActivityFamily` per activity type, measured three ways
   (:data:`MEASURES`, ``T`` an activity type, ``W`` a window in days):
@@ -47,7 +47,6 @@ __all__ = [
     "ActivityFamily",
     "FeatureSpec",
     "Measure",
-    "Signal",
     "activity_criterion",
     "activity_feature_name",
     "criteria_of",
@@ -137,63 +136,37 @@ class FeatureSpec:
 # --- contact, account and computed features -------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class Signal:
-    """One feature of a fixed name: a :class:`FeatureSpec` written as a record of the table."""
-
-    name: str
-    criterion: str
-    reason_code: str
-    description: str
-    up: str
-    down: str
-    missing: str
-    kind: str
-    family: str = ""
-    zero: str = ""
-    one: str = ""
-    monotone: int = 0
-
-    def spec(self) -> FeatureSpec:
-        """The :class:`FeatureSpec` of the feature."""
-        return FeatureSpec(
-            self.name, _check_criterion(self.criterion, self.name), self.description,
-            self.reason_code, self.up, self.down, self.missing, self.kind,
-            family=self.family, zero=self.zero, one=self.one, monotone=self.monotone,
-        )  # fmt: skip
-
-
 #: Every feature of a fixed name. ``family`` groups attributes that measure the same thing (told
 #: once in reasons); ``zero`` and ``one`` word counts of zero and one; ``monotone`` is the
 #: direction the domain fixes: colleagues who engage, progress or already buy never make a sale
 #: less likely, an engaged blocker never makes it more likely. Whether a blocker is merely
 #: known, or how many contacts an account has, is left to the data.
-SIGNALS: tuple[Signal, ...] = (
+SIGNALS: tuple[FeatureSpec, ...] = (
     # fit
-    Signal(
+    FeatureSpec(
         "industry",
         "fit",
-        "FIT_INDUSTRY",
+        reason_code="FIT_INDUSTRY",
         description="Industry of the account",
         up="Industry {value}: a good fit",
         down="Industry {value}: a weaker fit",
         missing="Industry unknown",
         kind="category",
     ),
-    Signal(
+    FeatureSpec(
         "country",
         "fit",
-        "FIT_COUNTRY",
+        reason_code="FIT_COUNTRY",
         description="Country of the contact",
         up="Based in {value}: a core market",
         down="Based in {value}: outside the core markets",
         missing="Country unknown",
         kind="category",
     ),
-    Signal(
+    FeatureSpec(
         "account_country",
         "fit",
-        "FIT_ACCOUNT_COUNTRY",
+        reason_code="FIT_ACCOUNT_COUNTRY",
         description="Country of the account's headquarters",
         up="Company based in {value}: a core market",
         down="Company based in {value}: outside the core markets",
@@ -201,10 +174,10 @@ SIGNALS: tuple[Signal, ...] = (
         kind="category",
         family="country",
     ),
-    Signal(
+    FeatureSpec(
         "company_size_band",
         "fit",
-        "FIT_SIZE_BAND",
+        reason_code="FIT_SIZE_BAND",
         description="Company size band by employees",
         up="Company size {value} employees: a good fit",
         down="Company size {value} employees: a weaker fit",
@@ -213,10 +186,10 @@ SIGNALS: tuple[Signal, ...] = (
         family="company_size",
     ),
     # budget (DESIGN section 2: the head count measures the means to buy; the size band is fit)
-    Signal(
+    FeatureSpec(
         "employees",
         "budget",
-        "BUD_EMPLOYEES",
+        reason_code="BUD_EMPLOYEES",
         description="Number of employees at the account",
         up="Company of {value} employees: the means to buy",
         down="Company of {value} employees: a small budget is likely",
@@ -224,10 +197,10 @@ SIGNALS: tuple[Signal, ...] = (
         kind="number",
         family="company_size",
     ),
-    Signal(
+    FeatureSpec(
         "annual_revenue",
         "budget",
-        "BUD_REVENUE",
+        reason_code="BUD_REVENUE",
         description="Annual revenue of the account",
         up="Annual revenue of {value}: the means to buy",
         down="Annual revenue of {value}: a tight budget is likely",
@@ -235,10 +208,10 @@ SIGNALS: tuple[Signal, ...] = (
         kind="money",
         family="revenue",
     ),
-    Signal(
+    FeatureSpec(
         "revenue_band",
         "budget",
-        "BUD_REVENUE_BAND",
+        reason_code="BUD_REVENUE_BAND",
         description="Annual revenue band",
         up="Revenue band {value}: the means to buy",
         down="Revenue band {value}: a tight budget is likely",
@@ -246,10 +219,10 @@ SIGNALS: tuple[Signal, ...] = (
         kind="category",
         family="revenue",
     ),
-    Signal(
+    FeatureSpec(
         "credit_rating",
         "budget",
-        "BUD_CREDIT",
+        reason_code="BUD_CREDIT",
         description="Credit rating of the account",
         up="Credit rating {value}: can pay",
         down="Credit rating {value}: a payment risk",
@@ -257,20 +230,20 @@ SIGNALS: tuple[Signal, ...] = (
         kind="category",
     ),
     # authority
-    Signal(
+    FeatureSpec(
         "seniority",
         "authority",
-        "AUTH_SENIORITY",
+        reason_code="AUTH_SENIORITY",
         description="Seniority of the contact",
         up="{value}: senior enough to sign",
         down="{value}: unlikely to sign alone",
         missing="Seniority unknown",
         kind="category",
     ),
-    Signal(
+    FeatureSpec(
         "title_seniority",
         "authority",
-        "AUTH_TITLE",
+        reason_code="AUTH_TITLE",
         description="Seniority read from the job title",
         up="{value} title: likely decision maker",
         down="{value} title: unlikely to decide alone",
@@ -278,20 +251,20 @@ SIGNALS: tuple[Signal, ...] = (
         kind="category",
         family="seniority",
     ),
-    Signal(
+    FeatureSpec(
         "role",
         "authority",
-        "AUTH_ROLE",
+        reason_code="AUTH_ROLE",
         description="Role in the buying decision",
         up="Role {value}: can drive the purchase",
         down="Role {value}: not the one who decides",
         missing="Buying role unknown",
         kind="category",
     ),
-    Signal(
+    FeatureSpec(
         "department",
         "authority",
-        "AUTH_DEPARTMENT",
+        reason_code="AUTH_DEPARTMENT",
         description="Department of the contact",
         up="Works in {value}: close to the buying decision",
         down="Works in {value}: far from the buying decision",
@@ -299,10 +272,10 @@ SIGNALS: tuple[Signal, ...] = (
         kind="category",
     ),
     # source
-    Signal(
+    FeatureSpec(
         "lead_source",
         "source",
-        "SRC_LEAD_SOURCE",
+        reason_code="SRC_LEAD_SOURCE",
         description="How the lead came in",
         up="Came in through {value}: a strong source",
         down="Came in through {value}: a weak source",
@@ -310,10 +283,10 @@ SIGNALS: tuple[Signal, ...] = (
         kind="category",
     ),
     # need
-    Signal(
+    FeatureSpec(
         "intent_share",
         "need",
-        "NEED_INTENT_SHARE",
+        reason_code="NEED_INTENT_SHARE",
         description=(
             "Share of recent activity that shows buying intent (pricing, demo requests, "
             "quotes, buying content), 90 days by default"
@@ -323,20 +296,20 @@ SIGNALS: tuple[Signal, ...] = (
         missing="No recent activity",
         kind="percent",
     ),
-    Signal(
+    FeatureSpec(
         "intent_share_total",
         "need",
-        "NEED_INTENT_SHARE_TOTAL",
+        reason_code="NEED_INTENT_SHARE_TOTAL",
         description="Share of all activity so far that showed buying intent",
         up="{value} of all activity so far showed buying intent",
         down="Only {value} of all activity so far showed buying intent",
         missing="No activity on record",
         kind="percent",
     ),
-    Signal(
+    FeatureSpec(
         "intent_per_month",
         "need",
-        "NEED_RATE",
+        reason_code="NEED_RATE",
         description=(
             "Buying-intent activities (pricing, demo requests, quotes, buying content) "
             "per month since the contact was created"
@@ -347,10 +320,10 @@ SIGNALS: tuple[Signal, ...] = (
         kind="ratio",
     ),
     # engagement
-    Signal(
+    FeatureSpec(
         "any_total",
         "engagement",
-        "ENG_ANY_TOTAL",
+        reason_code="ENG_ANY_TOTAL",
         description="Activities of every kind so far",
         up="{value} activities so far",
         down="{value} activities so far",
@@ -359,10 +332,10 @@ SIGNALS: tuple[Signal, ...] = (
         zero="No activity on record",
         one="1 activity so far",
     ),
-    Signal(
+    FeatureSpec(
         "engagement_per_month",
         "engagement",
-        "ENG_RATE",
+        reason_code="ENG_RATE",
         description=(
             "Activities per month since the contact was created, buying-intent activity "
             "and email opens aside"
@@ -373,50 +346,50 @@ SIGNALS: tuple[Signal, ...] = (
         kind="ratio",
     ),
     # timing
-    Signal(
+    FeatureSpec(
         "days_since_created",
         "timing",
-        "TIME_AGE",
+        reason_code="TIME_AGE",
         description="Days since the contact was created",
         up="Created {value}: still fresh",
         down="Created {value}: going stale",
         missing="Creation date unknown",
         kind="days",
     ),
-    Signal(
+    FeatureSpec(
         "stage",
         "timing",
-        "TIME_STAGE",
+        reason_code="TIME_STAGE",
         description="Funnel stage at as_of",
         up="Already at stage {value}",
         down="Still at stage {value}",
         missing="Stage unknown",
         kind="category",
     ),
-    Signal(
+    FeatureSpec(
         "days_in_stage",
         "timing",
-        "TIME_IN_STAGE",
+        reason_code="TIME_IN_STAGE",
         description="Days in the current stage",
         up="Moved to this stage {value}",
         down="In this stage for {value}",
         missing="Time in stage unknown",
         kind="days",
     ),
-    Signal(
+    FeatureSpec(
         "activity_trend",
         "timing",
-        "TIME_TREND",
+        reason_code="TIME_TREND",
         description="Activity of the last 14 days against the 60 before (log ratio of rates)",
         up="Activity is picking up",
         down="Activity is slowing down",
         missing="No activity to compare",
         kind="ratio",
     ),
-    Signal(
+    FeatureSpec(
         "active_weeks",
         "timing",
-        "TIME_ACTIVE_WEEKS",
+        reason_code="TIME_ACTIVE_WEEKS",
         description="Weeks with any activity among the last 13",
         up="Active in {value} of the last 13 weeks",
         down="Active in {value} of the last 13 weeks",
@@ -426,10 +399,10 @@ SIGNALS: tuple[Signal, ...] = (
         one="Active in 1 of the last 13 weeks",
     ),
     # buying group
-    Signal(
+    FeatureSpec(
         "account_contacts",
         "buying_group",
-        "GRP_SIZE",
+        reason_code="GRP_SIZE",
         description="Contacts known at the account",
         up="{value} contacts known at the account",
         down="{value} contacts known at the account",
@@ -438,10 +411,10 @@ SIGNALS: tuple[Signal, ...] = (
         zero="No contacts known at the account",
         one="The only contact known at the account",
     ),
-    Signal(
+    FeatureSpec(
         "account_engaged_contacts",
         "buying_group",
-        "GRP_ENGAGED",
+        reason_code="GRP_ENGAGED",
         description=(
             "Other contacts at the account active lately, email opens aside (90 days by default)"
         ),
@@ -454,10 +427,10 @@ SIGNALS: tuple[Signal, ...] = (
         one="1 colleague engaged at the account",
         monotone=1,
     ),
-    Signal(
+    FeatureSpec(
         "account_decision_maker_engaged",
         "buying_group",
-        "GRP_DECISION_MAKER",
+        reason_code="GRP_DECISION_MAKER",
         description="A decision maker at the account was active lately",
         up="A decision maker at the account is engaged",
         down="No engaged decision maker at the account",
@@ -466,10 +439,10 @@ SIGNALS: tuple[Signal, ...] = (
         family="decision_maker",
         monotone=1,
     ),
-    Signal(
+    FeatureSpec(
         "account_blocker_present",
         "buying_group",
-        "GRP_BLOCKER",
+        reason_code="GRP_BLOCKER",
         description="A blocker is known at the account",
         up="No blocker known at the account",
         down="A blocker at the account",
@@ -477,10 +450,10 @@ SIGNALS: tuple[Signal, ...] = (
         kind="flag",
         family="blocker",
     ),
-    Signal(
+    FeatureSpec(
         "account_blocker_engaged",
         "buying_group",
-        "GRP_BLOCKER_ENGAGED",
+        reason_code="GRP_BLOCKER_ENGAGED",
         description="A blocker at the account was active lately",
         up="No engaged blocker at the account",
         down="An engaged blocker at the account",
@@ -489,10 +462,10 @@ SIGNALS: tuple[Signal, ...] = (
         family="blocker",
         monotone=-1,
     ),
-    Signal(
+    FeatureSpec(
         "account_active_colleagues",
         "buying_group",
-        "GRP_ACTIVE_COLLEAGUES",
+        reason_code="GRP_ACTIVE_COLLEAGUES",
         description=(
             "Other contacts at the account active month after month: at least one "
             "activity a month since they were created, email opens aside (by default)"
@@ -504,10 +477,10 @@ SIGNALS: tuple[Signal, ...] = (
         family="engaged_colleagues",
         monotone=1,
     ),
-    Signal(
+    FeatureSpec(
         "account_decision_maker_rate",
         "buying_group",
-        "GRP_DECISION_MAKER_RATE",
+        reason_code="GRP_DECISION_MAKER_RATE",
         description=(
             "Activities per month of the account's decision makers since they were "
             "created, email opens aside"
@@ -519,10 +492,10 @@ SIGNALS: tuple[Signal, ...] = (
         family="decision_maker",
         monotone=1,
     ),
-    Signal(
+    FeatureSpec(
         "account_blocker_rate",
         "buying_group",
-        "GRP_BLOCKER_RATE",
+        reason_code="GRP_BLOCKER_RATE",
         description=(
             "Activities per month of the account's blockers since they were created, "
             "email opens aside"
@@ -534,10 +507,10 @@ SIGNALS: tuple[Signal, ...] = (
         family="blocker",
         monotone=-1,
     ),
-    Signal(
+    FeatureSpec(
         "account_activity_recent",
         "buying_group",
-        "GRP_ACTIVITY",
+        reason_code="GRP_ACTIVITY",
         description=(
             "Activities of the other contacts at the account, lately (buying-group "
             "window, 90 days by default)"
@@ -550,10 +523,10 @@ SIGNALS: tuple[Signal, ...] = (
         one="1 recent activity by a colleague",
         monotone=1,
     ),
-    Signal(
+    FeatureSpec(
         "account_contacts_sql_plus",
         "buying_group",
-        "GRP_IN_PIPELINE",
+        reason_code="GRP_IN_PIPELINE",
         description="Other contacts at the account already at sql or later",
         up="{value} colleagues already in the pipeline",
         down="{value} colleagues in the pipeline",
@@ -563,10 +536,10 @@ SIGNALS: tuple[Signal, ...] = (
         one="1 colleague already in the pipeline",
         monotone=1,
     ),
-    Signal(
+    FeatureSpec(
         "account_customers",
         "buying_group",
-        "GRP_CUSTOMER",
+        reason_code="GRP_CUSTOMER",
         description="Other contacts at the account who are customers",
         up="The account already buys from us",
         down="No customers at the account yet",
@@ -783,7 +756,7 @@ def _family(activity_type: str) -> ActivityFamily:
 
 def _lookup() -> dict[str, FeatureSpec]:
     """Name -> spec of every feature the tables name, built once at import."""
-    specs = [signal.spec() for signal in SIGNALS]
+    specs = [spec for spec in SIGNALS if _check_criterion(spec.criterion, spec.name)]
     for family in ACTIVITY_FAMILIES:
         specs += [MEASURES["window"].spec(family, days) for days in _LOOKUP_WINDOWS]
         specs += [MEASURES["decayed"].spec(family), MEASURES["days_since"].spec(family)]
