@@ -18,6 +18,7 @@ A deliberate change of results regenerates them (and says why in its commit)::
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -116,8 +117,15 @@ def test_training_gives_the_pinned_contributions(
     assert_same(_explanations(scorer, features), pd.read_parquet(EXPLAIN_FILE))
 
 
-def test_a_saved_scorer_still_loads_and_scores_identically(features: pd.DataFrame) -> None:
+def test_a_saved_scorer_still_loads_and_scores_identically(
+    scorer: ls.LeadScorer, features: pd.DataFrame
+) -> None:
     saved = ls.LeadScorer.load(SCORER_DIR)
+    # one model, one version: a hash of its content, the same after training and after loading
+    # (saved with a date in it, once, so that it changed from one day to the next)
+    assert re.fullmatch(r"[0-9a-f]{12}", saved.version_)
+    assert saved.version_ == scorer.version_
+    assert set(saved.scores(features.head(3), AS_OF)["model_version"]) == {saved.version_}
     assert_same(_scores(saved, features), pd.read_parquet(SCORES_FILE))
     assert_same(_explanations(saved, features), pd.read_parquet(EXPLAIN_FILE))
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -39,6 +42,19 @@ def test_model_plots(tmp_path: Path, explained: tuple[ls.LeadModel, pd.DataFrame
     for name, figure in figures.items():
         assert figure.axes, name
         assert _is_png(plots.save(figure, tmp_path / f"{name}.png")), name
+    assert plt.get_fignums() == []  # nothing left open in pyplot
+
+
+def test_importing_the_plots_leaves_matplotlib_as_it_was() -> None:
+    # once, the import switched every caller's backend to Agg
+    code = (
+        "import matplotlib; matplotlib.use('svg'); import leadscore.plots; "
+        "print(matplotlib.get_backend())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "svg"
 
 
 def test_evaluation_plots(tmp_path: Path) -> None:
