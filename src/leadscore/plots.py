@@ -9,6 +9,7 @@ figure is closed in pyplot (taken off its list) before it is returned.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +98,12 @@ def beeswarm_plot(explanation: Any, *, max_display: int = 20, title: str = "") -
 
     fig = plt.figure(figsize=(8, 0.32 * max_display + 1.5))
     try:
-        shap.plots.beeswarm(explanation, max_display=max_display, show=False, plot_size=None)
+        with warnings.catch_warnings():
+            # shap colours each feature's dots by percentiles of its values; a feature missing
+            # in every row (its dots drawn grey) has none, and numpy's "All-NaN slice
+            # encountered" reached the user of `leadscore train`
+            warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
+            shap.plots.beeswarm(explanation, max_display=max_display, show=False, plot_size=None)
     finally:
         plt.close(fig)
     fig.axes[0].set_title(title or "Contributions to the log-odds (TreeSHAP)")

@@ -1,7 +1,10 @@
-"""LeadScorer: one LeadModel per funnel target, the scores table, evaluation and persistence.
+"""LeadScorer: one LeadModel per funnel target, the scores table, evaluation.
 
 Kept apart from :mod:`leadscore.model`, which holds the single-target estimator, so that each
 file has one job: this one knows about training tables, targets, grades and the scores table.
+Its saved format (a model folder per target and ``scorer.json``) and its version (``version_``,
+the ``model_version`` column: a hash of the models' content, see
+:func:`leadscore._format.content_version`) live in :mod:`leadscore._format`.
 
 Scores and grades (DESIGN section 6). For each target the validation slice of its model gives
 the distribution of calibrated probabilities on recent, unseen contacts; ``score`` (1-99) is the
