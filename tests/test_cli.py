@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +13,8 @@ from click.testing import CliRunner
 
 import leadscore as ls
 from leadscore.cli import cli
+
+PINNED_SCORER = Path(__file__).resolve().parent / "data" / "pinned_scorer"
 
 
 @pytest.fixture
@@ -214,3 +218,21 @@ def test_future_activity_is_a_warning(runner: CliRunner, tmp_path: Path) -> None
                                  "--out", str(tmp_path / "features.csv")])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "warning: activities.timestamp: 2 rows are in the future" in result.stderr
+
+
+def test_a_truncated_model_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    # in a process of its own: LightGBM aborted the whole process on this (exit 134, with its
+    # fatal message and 26 tracebacks)
+    model = tmp_path / "model"
+    shutil.copytree(PINNED_SCORER, model)
+    booster = model / "customer" / "booster.txt"
+    text = booster.read_text()
+    booster.write_text(text[: text.index("end of trees") - 500])
+    result = subprocess.run(
+        [sys.executable, "-m", "leadscore.cli", "evaluate", "--model", str(model),
+         "--data", str(tmp_path / "data")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"error: {booster}: not a whole LightGBM model")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import warnings
 from pathlib import Path
@@ -13,6 +14,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from leadscore import _training
+from leadscore._training import auto_learning_rate, validation_split
 from leadscore.errors import (
     ConfigError,
     DataNotFoundError,
@@ -20,7 +23,7 @@ from leadscore.errors import (
     ModelError,
     NotFittedError,
 )
-from leadscore.model import LeadModel, _validation_split, auto_learning_rate
+from leadscore.model import LeadModel
 
 #: Checks of scikit-learn's suite that do not apply, and why.
 SKIPPED_CHECKS = {
@@ -192,7 +195,25 @@ def test_load_errors(tmp_path: Path, fitted: tuple[LeadModel, pd.DataFrame, np.n
     with pytest.raises(DataNotFoundError, match=r"no leadmodel\.json"):
         LeadModel.load(tmp_path)
     fitted[0].save(tmp_path)
-    (tmp_path / "booster.txt").write_text("garbage")
+    booster = tmp_path / "booster.txt"
+    text = booster.read_text()
+    booster.write_text("garbage")
+    with pytest.raises(ModelError, match=r"booster\.txt: not a whole LightGBM model"):
+        LeadModel.load(tmp_path)
+    # a truncated file is one ModelError naming it, wherever it was cut (LightGBM itself aborts
+    # the process on some of these)
+    trees_end = text.index("end of trees")
+    for cut in (len(text) // 2, trees_end - 200, trees_end, len(text) - 30):
+        booster.write_text(text[:cut])
+        with pytest.raises(ModelError, match=r"booster\.txt: not a whole LightGBM model"):
+            LeadModel.load(tmp_path)
+    # a tree taken out, the markers left in place
+    second, third = text.index("\nTree=1\n"), text.index("\nTree=2\n")
+    booster.write_text(text[:second] + text[third:])
+    with pytest.raises(ModelError, match=r"booster\.txt: damaged LightGBM model \(\d+ trees where"):
+        LeadModel.load(tmp_path)
+    booster.write_text(text)
+    (tmp_path / "leadmodel.json").write_text("{not json")
     with pytest.raises(ModelError, match=r"unreadable model files"):
         LeadModel.load(tmp_path)
 
@@ -235,24 +256,24 @@ def test_not_fitted() -> None:
 
 def test_time_split_holds_out_the_latest_rows() -> None:
     time = np.sort(np.array([5, 1, 4, 2, 3, 5, 1, 2, 3, 4]))
-    train, val, overlap = _validation_split(10, time, 0.2, None)
+    train, val, overlap = validation_split(10, time, 0.2, None)
     assert set(time[val]) == {5}
     assert set(time[train]) == {1, 2, 3, 4}
     assert overlap == 0
     times = np.repeat(np.arange(10), 100)
-    purged_train, _, overlap = _validation_split(1000, times, 0.2, 2)
+    purged_train, _, overlap = validation_split(1000, times, 0.2, 2)
     assert times[purged_train].max() == 5
     assert overlap == 0
-    train, val, _ = _validation_split(10, None, 0.3, None)
+    train, val, _ = validation_split(10, None, 0.3, None)
     assert np.arange(10)[val].tolist() == [7, 8, 9]
-    train, val, _ = _validation_split(10, np.zeros(10), 0.3, None)  # one time: by row order
+    train, val, _ = validation_split(10, np.zeros(10), 0.3, None)  # one time: by row order
     assert np.arange(10)[val].tolist() == [7, 8, 9]
 
 
 def test_a_history_shorter_than_the_gap_is_not_purged_but_said() -> None:
     times = np.repeat(np.arange(10), 100)
     # a gap of 7 would leave time 0 only (100 rows), under a quarter of the 800 earlier rows
-    train, val, overlap = _validation_split(1000, times, 0.2, 7)
+    train, val, overlap = validation_split(1000, times, 0.2, 7)
     assert (times[train].max(), times[val].min()) == (7, 8)
     assert overlap == 700  # times 1-7: their labels reach into the validation slice
     X, y = _leads(2000)
@@ -269,13 +290,13 @@ def test_a_history_shorter_than_the_gap_is_not_purged_but_said() -> None:
 def test_fit_does_not_copy_the_matrix_for_its_slices(monkeypatch: pytest.MonkeyPatch) -> None:
     X, y = _leads(2000)
     seen: list[np.ndarray] = []
-    original = LeadModel._dataset
+    original = _training._Learner.dataset
 
-    def spy(self: LeadModel, matrix: np.ndarray, *args: object) -> object:
+    def spy(self: _training._Learner, matrix: np.ndarray, *args: object) -> object:
         seen.append(matrix)
         return original(self, matrix, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(LeadModel, "_dataset", spy)
+    monkeypatch.setattr(_training._Learner, "dataset", spy)
     LeadModel(random_state=0, max_rounds=20).fit(X, y, time=np.arange(len(y))[::-1])
     assert [m.dtype for m in seen] == [np.float32] * 3
     assert seen[0].base is seen[2]  # the training slice is a view of the whole matrix
@@ -380,3 +401,20 @@ def test_bad_monotone_constraints(constraints: Any, message: str) -> None:
     X, y = _leads(500)
     with pytest.raises(ModelError, match=message):
         LeadModel(monotonic_cst=constraints).fit(X, y)
+
+
+def test_no_private_scikit_learn_function_is_imported() -> None:
+    # private functions (such as _check_sample_weight) change without notice between releases
+    source = Path(__file__).resolve().parents[1] / "src" / "leadscore"
+    private = []
+    for path in source.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sklearn"):
+                private += [f"{path.name}: {a.name}" for a in node.names if a.name.startswith("_")]
+    assert private == []
+
+
+def test_sample_weight_is_checked(fitted: tuple[LeadModel, pd.DataFrame, np.ndarray]) -> None:
+    _, X, y = fitted
+    with pytest.raises(ModelError, match=r"sample_weight: expected \d+ values"):
+        LeadModel(max_rounds=2).fit(X, y, sample_weight=np.ones(3))

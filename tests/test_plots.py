@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import warnings
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -39,6 +43,30 @@ def test_model_plots(tmp_path: Path, explained: tuple[ls.LeadModel, pd.DataFrame
     for name, figure in figures.items():
         assert figure.axes, name
         assert _is_png(plots.save(figure, tmp_path / f"{name}.png")), name
+    assert plt.get_fignums() == []  # nothing left open in pyplot
+
+
+def test_a_feature_missing_everywhere_draws_without_warnings(
+    explained: tuple[ls.LeadModel, pd.DataFrame],
+) -> None:
+    model, X = explained
+    explanation = model.explain(X.assign(demo_request_30d=np.nan))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # once: "All-NaN slice encountered"
+        figure = plots.beeswarm_plot(explanation)
+    assert figure.axes
+
+
+def test_importing_the_plots_leaves_matplotlib_as_it_was() -> None:
+    # once, the import switched every caller's backend to Agg
+    code = (
+        "import matplotlib; matplotlib.use('svg'); import leadscore.plots; "
+        "print(matplotlib.get_backend())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "svg"
 
 
 def test_evaluation_plots(tmp_path: Path) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
+import socket
+import time
 import warnings
 from pathlib import Path
 
@@ -12,11 +15,15 @@ import pandas as pd
 import pytest
 
 import leadscore as ls
+from leadscore import tracking
+from leadscore.errors import LeadscoreError, ModelError
 from leadscore.evaluate import time_split
 from leadscore.tracking import (
     ChampionDecision,
+    check_tracking,
     load_scorer,
     log_training,
+    loggable_params,
     model_input,
     resolve_tracking_uri,
 )
@@ -88,7 +95,7 @@ def test_runs_registry_and_champion(
     assert "customer.logistic.roc_auc" in run.data.metrics
     assert run.data.params["labels.customer_days"] == "180"
     artifacts = {a.path for a in client.list_artifacts(third.run_id)}
-    assert {"evaluation.csv", "features.csv", "plots"} <= artifacts
+    assert {"evaluation.csv", "features.csv", "params.json", "plots"} <= artifacts
     plots = {Path(a.path).name for a in client.list_artifacts(third.run_id, "plots")}
     assert {"calibration_customer.png", "lift_prospect.png", "importance_customer.png"} <= plots
 
@@ -125,10 +132,84 @@ def test_pyfunc_model_defines_without_type_hint_warnings() -> None:
 def test_a_decision_says_which_holdout_it_compared_on() -> None:
     decision = ChampionDecision(
         promoted=False, new_version="3", new_metric=0.91, champion_version="2",
-        champion_metric=0.93, metric="customer.leadscore.roc_auc", same_holdout=False,
+        champion_metric=0.93, metric="customer.leadscore.roc_auc",
     )  # fmt: skip
     assert decision.describe() == (
         "version 3 did not beat the champion: customer.leadscore.roc_auc 0.9100 against 0.9300 "
-        "for version 2 on its own holdout (it cannot score the new one)"
+        "for version 2, both evaluated on the new holdout"
     )
-    assert dataclasses.replace(decision, same_holdout=True).describe().endswith("same holdout")
+    unevaluated = dataclasses.replace(decision, champion_metric=None, reason="no features")
+    assert unevaluated.describe().endswith(
+        "cannot be evaluated on the new holdout (no features); the champion stays"
+    )
+
+
+class _Registry:
+    """A model registry with one champion (version 1), recording what is set."""
+
+    def __init__(self) -> None:
+        self.aliases: dict[str, str] = {"champion": "1"}
+        self.tags: dict[tuple[str, str], str] = {}
+
+    def get_model_version_by_alias(self, name: str, alias: str) -> object:
+        return dataclasses.make_dataclass("Version", ["version", "tags"])(self.aliases[alias], {})
+
+    def set_model_version_tag(self, name: str, version: str, key: str, value: str) -> None:
+        self.tags[version, key] = value
+
+    def set_registered_model_alias(self, name: str, alias: str, version: str) -> None:
+        self.aliases[alias] = version
+
+
+def test_the_champion_stays_when_it_cannot_be_evaluated_on_the_new_holdout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def unreadable(model_uri: str, **kwargs: object) -> ls.LeadScorer:
+        raise ModelError(f"{model_uri}: no leadscore scorer in this model")
+
+    monkeypatch.setattr(tracking, "load_scorer", unreadable)
+    registry = _Registry()
+    decision = tracking._decide_champion(
+        registry, "leadscore", "2", 0.99, pd.DataFrame(), "sqlite:///unused.db"
+    )
+    # once, a failed evaluation counted as minus infinity and the alias moved
+    assert not decision.promoted
+    assert registry.aliases["champion"] == "1"
+    assert decision.champion_metric is None
+    assert "models:/leadscore/1: no leadscore scorer" in decision.describe()
+    assert registry.tags["2", "holdout_metric"] == "0.990000"
+
+
+def test_an_unreachable_tracking_server_fails_in_seconds() -> None:
+    with socket.socket() as probe:  # a local port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    with pytest.raises(LeadscoreError, match=rf"http://127.0.0.1:{port}: no answer within"):
+        check_tracking(f"http://127.0.0.1:{port}")
+    assert time.monotonic() - started < 30  # MLflow's own retries took 258 s
+
+
+def test_tracking_leaves_mlflow_and_the_environment_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlflow.tracking._tracking_service import utils
+
+    monkeypatch.setattr(utils, "_tracking_uri", None)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", raising=False)
+    before = dict(os.environ)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    assert check_tracking(uri) == uri
+    assert utils._tracking_uri is None
+    assert dict(os.environ) == before
+    monkeypatch.setattr(utils, "_tracking_uri", "sqlite:///theirs.db")
+    check_tracking(uri)
+    assert utils._tracking_uri == "sqlite:///theirs.db"
+
+
+def test_long_parameters_are_not_cut() -> None:
+    params = {"short": "x" * 6000, "long": "y" * 6001}
+    logged = loggable_params(params)
+    assert logged["short"] == params["short"]
+    assert logged["long"] == "(6001 characters: see the artifact params.json)"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno as _errno
 import json
 import os
+import secrets
 import shutil
-import tempfile
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +33,31 @@ Format = Literal["parquet", "csv"]
 FORMATS: tuple[Format, ...] = ("parquet", "csv")
 
 
+def _temporary_name(path: Path) -> Path:
+    """An unused name beside ``path``: hidden, ending in ``.tmp``."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+
+
+def _create(path: Path, *, folder: bool) -> Path:
+    """Create a new temporary file or folder beside ``path``, with the usual permissions.
+
+    The mode (0666 for a file, 0777 for a folder) is given at creation, so the process umask
+    applies as for any new file, and the umask is never read or changed (changing it is a
+    race between threads).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        tmp = _temporary_name(path)
+        try:
+            if folder:
+                os.mkdir(tmp, 0o777)
+            else:
+                os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return tmp
+        except FileExistsError:  # pragma: no cover - a 48-bit random name taken
+            continue
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` that replaces ``path`` only on success.
@@ -47,27 +75,64 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     'contact_id\\n'
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
+    tmp = _create(path, folder=False)
     try:
         yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+_RENAME_EXCHANGE = 2  # renameat2's flag (linux/fs.h)
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap ``a`` and ``b`` in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``).
+
+    False where that is not available (another system, an old kernel or C library, a file
+    system without it): the caller falls back to two renames.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    renameat2.restype = ctypes.c_int
+    done = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if done == 0:
+        return True
+    errno = ctypes.get_errno()
+    if errno in (_errno.EINVAL, _errno.ENOSYS, _errno.ENOTSUP, _errno.EOPNOTSUPP):
+        return False
+    raise OSError(errno, os.strerror(errno), str(a), None, str(b))
 
 
 @contextlib.contextmanager
 def atomic_folder(path: str | Path, *, marker: str) -> Iterator[Path]:
     """Yield a temporary folder beside ``path`` that replaces folder ``path`` only on success.
 
-    For outputs of several files that belong together (a saved model): the complete new folder
-    takes the old one's place by two renames, so a reader finds the old folder or the new one,
-    never a mix, and a failed write leaves the old folder untouched. An existing ``path`` must be
-    empty or hold ``marker`` (a file the folder's writer writes): other folders are refused
-    rather than replaced.
+    For outputs of several files that belong together (a saved model). What is guaranteed:
+
+    - a failed write leaves the old folder untouched, and no temporary folder behind;
+    - a reader finds the old folder or the new one, whole, never a mix;
+    - on Linux (``renameat2`` with ``RENAME_EXCHANGE``, in every kernel since 3.15 on the
+      common file systems) the complete new folder and the old one swap names in one atomic
+      step: at every instant a folder ``path`` exists. Elsewhere the old folder is renamed
+      away and the new one renamed in, a window of two renames in which ``path`` is absent
+      (a crash in between leaves the old folder beside it as ``.NAME.*.old``).
+
+    An existing ``path`` must be empty or hold ``marker`` (a file the folder's writer writes):
+    other folders are refused rather than replaced.
 
     Examples
     --------
@@ -85,12 +150,12 @@ def atomic_folder(path: str | Path, *, marker: str) -> Iterator[Path]:
         raise ConfigError(
             f"{path}: exists and holds no {marker}; refusing to replace it (choose another folder)"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    tmp = _create(path, folder=True)
     old = tmp.with_name(tmp.name[: -len(".tmp")] + ".old")
     try:
         yield tmp
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; give the usual permissions
+        if path.exists() and _exchange(tmp, path):
+            return  # tmp now holds the old folder, removed below
         if path.exists():
             os.replace(path, old)
         try:
@@ -133,12 +198,6 @@ def _plain(value: object) -> object:
     if isinstance(value, np.ndarray):
         return value.tolist()
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def format_of(path: str | Path, default: Format | None = None) -> Format:

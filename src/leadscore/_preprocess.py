@@ -14,14 +14,42 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from sklearn.utils.validation import check_array
 
 from leadscore.data import positions
 from leadscore.errors import ModelError, format_values
 
-__all__ = ["ColumnSpec", "Preprocessor"]
+__all__ = ["ColumnSpec", "Preprocessor", "as_frame"]
 
 Kind = Literal["numeric", "boolean", "categorical"]
 _LIGHTGBM_FORBIDDEN = re.compile(r'[",:\[\]{}]')
+
+
+def as_frame(X: Any, names: list[str] | None = None) -> pd.DataFrame:
+    """``X`` as a DataFrame with text column names; arrays go through scikit-learn's checks.
+
+    Array columns are named ``names`` when their number matches, else ``x0, x1, ...``.
+
+    Examples
+    --------
+    >>> list(as_frame(np.zeros((2, 2))).columns)
+    ['x0', 'x1']
+    """
+    if isinstance(X, pd.DataFrame):
+        if X.shape[0] == 0:
+            raise ModelError(
+                f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required"
+            )
+        if X.shape[1] == 0:
+            raise ModelError("Found array with 0 feature(s) while a minimum of 1 is required")
+        if all(isinstance(c, str) for c in X.columns):
+            return X
+        return X.rename(columns=str)
+    if isinstance(X, pd.Series):
+        raise ModelError("X: expected a 2-D table of features, got a Series. Reshape your data")
+    array = check_array(X, dtype="numeric", ensure_all_finite="allow-nan", accept_sparse=False)
+    columns = names if names is not None and len(names) == array.shape[1] else None
+    return pd.DataFrame(array, columns=columns or [f"x{i}" for i in range(array.shape[1])])
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,19 +1,18 @@
 """Plots for data scientists: calibration, lift and feature importance.
 
-Every function draws on a new matplotlib figure and returns it; :func:`save` writes it as PNG.
-They use the non-interactive Agg backend, so they work in batch jobs without a display.
+Every function draws on a new matplotlib :class:`~matplotlib.figure.Figure` and returns it;
+:func:`save` writes it as PNG. The figures are made without pyplot, so they need no display,
+work in batch jobs and threads, and leave matplotlib's backend and pyplot's open figures as
+they were (importing this module changes nothing). shap's plots draw through pyplot: their
+figure is closed in pyplot (taken off its list) before it is returned.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -43,7 +42,8 @@ def calibration_plot(y: Any, predictions: dict[str, Any], *, title: str = "") ->
     >>> fig.axes[0].get_xlabel()
     'mean predicted probability'
     """
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig = Figure(figsize=(5, 5))
+    ax = fig.subplots()
     top = 0.0
     for name, p in predictions.items():
         curve = reliability_curve(y, p)
@@ -61,7 +61,8 @@ def calibration_plot(y: Any, predictions: dict[str, Any], *, title: str = "") ->
 
 def lift_plot(y: Any, predictions: dict[str, Any], *, title: str = "") -> Figure:
     """Lift by decile of score (decile 1 holds the top 10% of scores)."""
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
     width = 0.8 / max(len(predictions), 1)
     for i, (name, p) in enumerate(predictions.items()):
         table = lift_table(y, p)
@@ -79,7 +80,8 @@ def importance_plot(names: list[str], importance: Any, *, top: int = 25, title: 
     """Horizontal bars of the ``top`` most important features."""
     series = pd.Series(np.asarray(importance, dtype=float), index=names).sort_values()
     series = series.iloc[-top:]
-    fig, ax = plt.subplots(figsize=(7, 0.28 * len(series) + 1.2))
+    fig = Figure(figsize=(7, 0.28 * len(series) + 1.2))
+    ax = fig.subplots()
     ax.barh(series.index, series.to_numpy(), color="#1f6feb")
     ax.set(xlabel="total gain", title=title or "Feature importance")
     fig.tight_layout()
@@ -91,10 +93,19 @@ def beeswarm_plot(explanation: Any, *, max_display: int = 20, title: str = "") -
 
     ``explanation`` comes from :meth:`leadscore.LeadModel.explain`.
     """
+    import matplotlib.pyplot as plt
     import shap
 
     fig = plt.figure(figsize=(8, 0.32 * max_display + 1.5))
-    shap.plots.beeswarm(explanation, max_display=max_display, show=False, plot_size=None)
+    try:
+        with warnings.catch_warnings():
+            # shap colours each feature's dots by percentiles of its values; a feature missing
+            # in every row (its dots drawn grey) has none, and numpy's "All-NaN slice
+            # encountered" reached the user of `leadscore train`
+            warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
+            shap.plots.beeswarm(explanation, max_display=max_display, show=False, plot_size=None)
+    finally:
+        plt.close(fig)
     fig.axes[0].set_title(title or "Contributions to the log-odds (TreeSHAP)")
     fig.tight_layout()
     return fig
@@ -103,11 +114,18 @@ def beeswarm_plot(explanation: Any, *, max_display: int = 20, title: str = "") -
 def waterfall_plot(explanation: Any, row: int = 0, *, max_display: int = 12,
                    title: str = "") -> Figure:  # fmt: skip
     """shap's waterfall for one lead: from the base value to its log-odds, feature by feature."""
+    import matplotlib.pyplot as plt
     import shap
 
     fig = plt.figure(figsize=(8, 0.4 * max_display + 1.5))
-    shap.plots.waterfall(explanation[row], max_display=max_display, show=False)
-    fig = plt.gcf()
+    try:
+        shap.plots.waterfall(explanation[row], max_display=max_display, show=False)
+        drawn = plt.gcf()  # shap's waterfall may open a figure of its own
+    finally:
+        plt.close(fig)
+    if drawn is not fig:
+        plt.close(drawn)
+        fig = drawn
     fig.axes[0].set_title(title or "One lead, feature by feature (log-odds)")
     fig.tight_layout()
     return fig
@@ -127,7 +145,8 @@ def criteria_importance_plot(criteria: pd.DataFrame, *, title: str = "") -> Figu
     """
     magnitude = criteria.abs().mean().sort_values()
     signed = criteria.mean().reindex(magnitude.index)
-    fig, ax = plt.subplots(figsize=(6.5, 0.38 * len(magnitude) + 1.3))
+    fig = Figure(figsize=(6.5, 0.38 * len(magnitude) + 1.3))
+    ax = fig.subplots()
     ax.barh(magnitude.index.str.replace("_", " "), magnitude.to_numpy(), color="#1f6feb")
     for i, (size, mean) in enumerate(zip(magnitude.to_numpy(), signed.to_numpy(), strict=True)):
         colour = "#1a7f37" if mean >= 0 else "#cf222e"
@@ -140,9 +159,8 @@ def criteria_importance_plot(criteria: pd.DataFrame, *, title: str = "") -> Figu
 
 
 def save(fig: Figure, path: str | Path, *, dpi: int = 110) -> Path:
-    """Write ``fig`` as PNG atomically and close it."""
+    """Write ``fig`` as PNG atomically."""
     path = Path(path)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=dpi)
-    plt.close(fig)
     return path

@@ -1,7 +1,10 @@
-"""LeadScorer: one LeadModel per funnel target, the scores table, evaluation and persistence.
+"""LeadScorer: one LeadModel per funnel target, the scores table, evaluation.
 
 Kept apart from :mod:`leadscore.model`, which holds the single-target estimator, so that each
 file has one job: this one knows about training tables, targets, grades and the scores table.
+Its saved format (a model folder per target and ``scorer.json``) and its version (``version_``,
+the ``model_version`` column: a hash of the models' content, see
+:func:`leadscore._format.content_version`) live in :mod:`leadscore._format`.
 
 Scores and grades (DESIGN section 6). For each target the validation slice of its model gives
 the distribution of calibrated probabilities on recent, unseen contacts; ``score`` (1-99) is the
@@ -12,9 +15,6 @@ rest. A contact already at sql or opportunity has reached *prospect*: its ``p_pr
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,21 +23,19 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
+from leadscore import _format
 from leadscore._conventions import US_PER_DAY, times_us, to_utc
-from leadscore._io import atomic_folder, check_format, to_json
 from leadscore.config import Config
 from leadscore.criteria import monotone_constraints
 from leadscore.data import CRMData
 from leadscore.domain import TARGET_STAGES, TARGETS
-from leadscore.errors import DataNotFoundError, DataWarning, ModelError, NotFittedError
+from leadscore.errors import DataWarning, ModelError, NotFittedError
 from leadscore.evaluate import LogisticBaseline, PointsBaseline, binary_metrics, evaluation_frame
 from leadscore.features import build_features, feature_columns
 from leadscore.model import LeadModel
 
 __all__ = ["GRADES", "LeadScorer"]
 
-FORMAT_VERSION = 1
-_SCORER_FILE = "scorer.json"
 #: Lowest score of each grade; scores are percentiles of the validation population.
 GRADES: dict[str, int] = {"A": 90, "B": 70, "C": 40, "D": 1}
 #: Rows a baseline is fitted on at most (a random sample beyond that).
@@ -166,17 +164,8 @@ class LeadScorer:
             self.labels_until_[target] = last.isoformat()
         cutoffs = table["cutoff"]
         self.trained_cutoffs_ = (cutoffs.min().isoformat(), cutoffs.max().isoformat())
-        self.version_ = self._fingerprint()
+        self.version_ = _format.content_version(self.models_)
         return self
-
-    def _fingerprint(self) -> str:
-        digest = hashlib.sha1()
-        for target, model in self.models_.items():
-            digest.update(target.encode())
-            digest.update(model.booster_.model_to_string().encode())
-            digest.update(to_json(model.to_dict(), sort_keys=True).encode())
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
-        return f"{stamp}-{digest.hexdigest()[:8]}"
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "models_"):
@@ -306,77 +295,20 @@ class LeadScorer:
             raise ModelError("table: no labelled rows to evaluate on")
         return evaluation_frame(rows)
 
-    # -- persistence -----------------------------------------------------------------------------
+    # -- persistence (see leadscore._format) -----------------------------------------------------
 
     def save(self, path: str | Path) -> Path:
         """Write the scorer to folder ``path``: a LightGBM text model and JSON per target, and
         ``scorer.json``. Nothing is pickled. The folder is replaced as a whole once every file
         is written; an existing folder must be empty or a saved scorer."""
         self._check_fitted()
-        folder = Path(path)
-        values = {
-            "format_version": FORMAT_VERSION,
-            "version": self.version_,
-            "config": self.config.to_dict(),
-            "model_params": self.model_params,
-            "random_state": self.random_state,
-            "feature_names": self.feature_names_,
-            "trained_cutoffs": list(self.trained_cutoffs_),
-            "labels_until": self.labels_until_,
-            "label_counts": self.label_counts_,
-            "baselines": {
-                t: {name: b.to_dict() for name, b in baselines.items()}
-                for t, baselines in self.baselines_.items()
-            },
-        }
-        text = to_json(values)
-        with atomic_folder(folder, marker=_SCORER_FILE) as tmp:
-            for target, model in self.models_.items():
-                model.save(tmp / target)
-            (tmp / _SCORER_FILE).write_text(text)
-        return folder
+        return _format.save_scorer(self, path)
 
     @classmethod
-    def load(cls, path: str | Path) -> LeadScorer:
-        """Load a scorer written by :meth:`save` (text and JSON only; nothing is unpickled)."""
-        folder = Path(path)
-        if not (folder / _SCORER_FILE).exists():
-            raise DataNotFoundError(f"{folder}: no saved scorer here ({_SCORER_FILE} missing)")
-        try:
-            values = json.loads((folder / _SCORER_FILE).read_text())
-        except ValueError as exc:
-            raise ModelError(f"{folder / _SCORER_FILE}: not valid JSON ({exc})") from exc
-        values = check_format(values, folder, "scorer", FORMAT_VERSION)
-        try:
-            return cls._from_saved(values, folder)
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise ModelError(
-                f"{folder / _SCORER_FILE}: incomplete saved scorer ({type(exc).__name__}: {exc}); "
-                "save it again"
-            ) from exc
+    def load(cls, path: str | Path) -> Self:
+        """Load a scorer written by :meth:`save` (text and JSON only; nothing is unpickled).
 
-    @classmethod
-    def _from_saved(cls, values: dict[str, Any], folder: Path) -> LeadScorer:
-        scorer = cls(
-            config=Config.from_dict(values["config"]),
-            model_params=values["model_params"],
-            random_state=values["random_state"],
-        )
-        scorer.models_ = {t: LeadModel.load(folder / t) for t in TARGETS}
-        scorer.feature_names_ = list(values["feature_names"])
-        scorer.trained_cutoffs_ = tuple(values["trained_cutoffs"])
-        last = pd.Timestamp(scorer.trained_cutoffs_[1])  # saved before labels_until was
-        horizons = scorer.config.labels.horizons
-        scorer.labels_until_ = values.get("labels_until") or {
-            t: (last + pd.Timedelta(days=horizons[t])).isoformat() for t in TARGETS
-        }
-        scorer.label_counts_ = values["label_counts"]
-        scorer.baselines_ = {
-            t: {
-                "points": PointsBaseline.from_dict(b["points"]),
-                "logistic": LogisticBaseline.from_dict(b["logistic"]),
-            }
-            for t, b in values["baselines"].items()
-        }
-        scorer.version_ = values["version"]
-        return scorer
+        Its ``version_`` is the hash of its models' content
+        (:func:`leadscore._format.content_version`).
+        """
+        return _format.load_scorer(cls, LeadModel, path)

@@ -4,19 +4,31 @@
 the evaluation table as metrics and as a CSV artifact, calibration, lift and importance plots as
 PNG, and the scorer as an MLflow pyfunc model *from code* (:mod:`leadscore.pyfunc_model`) whose
 artifacts are LightGBM text files and JSON, with a signature (numbers as double, so that missing
-values pass) and an input example. The model is registered, and the alias ``champion`` moves to
-the new version only when it beats the current champion on the holdout metric, both measured on
-the same holdout rows; both figures are logged.
+values pass) and an input example. Every parameter is also
+in the artifact ``params.json``; a value longer than MLflow's limit for a parameter
+(:data:`MAX_PARAM_CHARS`) is logged as a pointer to it, never cut. The model is registered,
+and the alias ``champion`` moves to the new version only when it beats the current champion on
+the holdout metric, the champion being evaluated again on the *new* holdout rows; when it cannot
+be (it needs other features), the alias stays where it is and the decision says why.
 
 The tracking URI is, in order: the ``tracking_uri`` argument, ``MLFLOW_TRACKING_URI``, then
-``sqlite:///mlflow.db`` in the working folder.
+``sqlite:///mlflow.db`` in the working folder. An ``http(s)`` URI is checked to answer within
+:data:`CONNECT_TIMEOUT_S` seconds first (MLflow itself retries for minutes). MLflow's global
+tracking URI, environment and log levels are set only for the duration of a call
+(:func:`_scoped_mlflow`) and restored after.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
+import logging
 import os
 import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +56,11 @@ HOLDOUT_METRIC = ("customer", "leadscore", "roc_auc")
 _PYFUNC_FILE = Path(__file__).with_name("pyfunc_model.py")
 #: Identifier columns the pyfunc model takes besides the features (``contact_id`` required).
 _ID_COLUMNS = ("contact_id", "account_id")
+#: Longest parameter value MLflow stores; longer ones are logged in ``params.json`` only.
+MAX_PARAM_CHARS = 6000
+#: Seconds an ``http(s)`` tracking server has to answer before MLflow is asked anything.
+CONNECT_TIMEOUT_S = 5.0
+_PARAMS_ARTIFACT = "params.json"
 
 
 def resolve_tracking_uri(tracking_uri: str | None = None) -> str:
@@ -53,7 +70,11 @@ def resolve_tracking_uri(tracking_uri: str | None = None) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class ChampionDecision:
-    """Whether the new version took the ``champion`` alias, and on which figures."""
+    """Whether the new version took the ``champion`` alias, and on which figures.
+
+    Both figures are of the same (new) holdout rows: the champion is evaluated again on them.
+    When it cannot be (``champion_metric`` is None, ``reason`` says why), the alias stays.
+    """
 
     promoted: bool
     new_version: str
@@ -61,8 +82,8 @@ class ChampionDecision:
     champion_version: str | None
     champion_metric: float | None
     metric: str
-    #: False when the champion could not score the new holdout and its own figure was used
-    same_holdout: bool = True
+    #: why the champion could not be evaluated on the new holdout (then the alias stays)
+    reason: str | None = None
 
     def describe(self) -> str:
         if self.champion_version is None:
@@ -70,15 +91,17 @@ class ChampionDecision:
                 f"version {self.new_version} is the first champion "
                 f"({self.metric} {self.new_metric:.4f})"
             )
+        if self.champion_metric is None:
+            return (
+                f"version {self.new_version} ({self.metric} {self.new_metric:.4f}) was not "
+                f"compared: the champion, version {self.champion_version}, cannot be evaluated "
+                f"on the new holdout ({self.reason}); the champion stays"
+            )
         verdict = "is the new champion" if self.promoted else "did not beat the champion"
-        where = (
-            "on the same holdout"
-            if self.same_holdout
-            else "on its own holdout (it cannot score the new one)"
-        )
         return (
             f"version {self.new_version} {verdict}: {self.metric} {self.new_metric:.4f} against "
-            f"{self.champion_metric:.4f} for version {self.champion_version} {where}"
+            f"{self.champion_metric:.4f} for version {self.champion_version}, both evaluated on "
+            "the new holdout"
         )
 
 
@@ -90,16 +113,66 @@ class TrainingRun:
     decision: ChampionDecision
 
 
-def _mlflow(tracking_uri: str | None) -> Any:
-    import logging
+def check_reachable(uri: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """Fail at once, in one line, when an ``http(s)`` tracking server does not answer.
 
+    Any HTTP answer (even an error status) counts as reachable; a refused connection, an
+    unknown host or no answer within ``timeout`` seconds raise :class:`LeadscoreError`. Other
+    URIs (``sqlite:``, ``file:``, ``databricks``) are left to MLflow.
+    """
+    if not uri.lower().startswith(("http://", "https://")):
+        return
+    try:
+        with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=timeout):
+            pass
+    except urllib.error.HTTPError:
+        return  # the server answered
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise LeadscoreError(
+            f"tracking URI {uri}: no answer within {timeout:g} s ({reason}); is the MLflow "
+            "server running, and is the URI right?"
+        ) from exc
+
+
+_ENVIRONMENT = {"MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"}
+_QUIET_LOGGERS = ("mlflow", "alembic")
+
+
+@contextlib.contextmanager
+def _scoped_mlflow(tracking_uri: str | None) -> Iterator[Any]:
+    """``mlflow`` pointed at the resolved tracking URI, for the duration of the block only.
+
+    MLflow's fluent API (runs, ``log_model``) reads a process-wide URI, and setting it also sets
+    ``MLFLOW_TRACKING_URI`` in the environment; both are put back afterwards, as are the
+    environment variables and log levels changed here.
+    """
     import mlflow
+    from mlflow.tracking._tracking_service import utils as tracking_utils
 
-    for name in ("mlflow", "alembic"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    mlflow.set_tracking_uri(resolve_tracking_uri(tracking_uri))
-    return mlflow
+    uri = resolve_tracking_uri(tracking_uri)
+    check_reachable(uri)
+    saved_uri: Any = tracking_utils._tracking_uri  # no public way to tell "unset" from a value
+    names = ["MLFLOW_TRACKING_URI", *_ENVIRONMENT]
+    saved_env: dict[str, str | None] = {name: os.environ.get(name) for name in names}
+    loggers = [logging.getLogger(name) for name in _QUIET_LOGGERS]
+    saved_levels = [logger.level for logger in loggers]
+    try:
+        for logger in loggers:
+            logger.setLevel(logging.WARNING)
+        for name, value in _ENVIRONMENT.items():
+            os.environ.setdefault(name, value)
+        mlflow.set_tracking_uri(uri)
+        yield mlflow
+    finally:
+        mlflow.set_tracking_uri(saved_uri)
+        for name, saved in saved_env.items():
+            if saved is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = saved
+        for logger, level in zip(loggers, saved_levels, strict=True):
+            logger.setLevel(level)
 
 
 def check_tracking(tracking_uri: str | None = None) -> str:
@@ -107,14 +180,14 @@ def check_tracking(tracking_uri: str | None = None) -> str:
 
     Call it before a long training run, so that a wrong ``--tracking-uri`` fails at once.
     """
-    mlflow = _mlflow(tracking_uri)
     uri = resolve_tracking_uri(tracking_uri)
-    try:
-        client = mlflow.MlflowClient(uri)
-        client.search_experiments(max_results=1)
-        client.search_registered_models(max_results=1)
-    except Exception as exc:  # MLflow raises many kinds; the message is what matters
-        raise LeadscoreError(f"tracking URI {uri}: MLflow cannot use it: {exc}") from exc
+    with _scoped_mlflow(uri) as mlflow:
+        try:
+            client = mlflow.MlflowClient(uri)
+            client.search_experiments(max_results=1)
+            client.search_registered_models(max_results=1)
+        except Exception as exc:  # MLflow raises many kinds; the message is what matters
+            raise LeadscoreError(f"tracking URI {uri}: MLflow cannot use it: {exc}") from exc
     return uri
 
 
@@ -236,11 +309,11 @@ def load_scorer(model_uri: str, *, tracking_uri: str | None = None) -> Any:
     from leadscore.pyfunc_model import SCORER_ARTIFACT
     from leadscore.scorer import LeadScorer
 
-    mlflow = _mlflow(tracking_uri)
-    try:
-        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=model_uri))
-    except Exception as exc:  # MLflow raises many kinds; the message is what matters
-        raise LeadscoreError(f"{model_uri}: cannot load the model: {exc}") from exc
+    with _scoped_mlflow(tracking_uri) as mlflow:
+        try:
+            local = Path(mlflow.artifacts.download_artifacts(artifact_uri=model_uri))
+        except Exception as exc:  # MLflow raises many kinds; the message is what matters
+            raise LeadscoreError(f"{model_uri}: cannot load the model: {exc}") from exc
     candidates = list(local.glob(f"**/artifacts/{SCORER_ARTIFACT}")) + list(
         local.glob(f"**/{SCORER_ARTIFACT}")
     )
@@ -251,29 +324,32 @@ def load_scorer(model_uri: str, *, tracking_uri: str | None = None) -> Any:
 
 
 def _decide_champion(
-    mlflow: Any, name: str, version: str, new_metric: float, test: pd.DataFrame
+    client: Any, name: str, version: str, new_metric: float, test: pd.DataFrame, uri: str
 ) -> ChampionDecision:
-    client = mlflow.MlflowClient()
-    metric_name = ".".join(HOLDOUT_METRIC)
+    """Move ``champion`` to ``version`` only if it beats the champion on the same ``test`` rows.
+
+    The current champion is loaded and evaluated on ``test``, the new holdout. When that fails
+    (it needs features the new data lacks, or its files cannot be read), nothing is compared
+    and the alias stays: a figure from other rows, or none, is no ground to replace it.
+    """
+    from mlflow.exceptions import MlflowException
+
     try:
         current = client.get_model_version_by_alias(name, "champion")
-    except mlflow.exceptions.MlflowException as exc:
+    except MlflowException as exc:
         # no such model, or no champion yet; any other failure is not a reason to crown one
         if exc.error_code not in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
             raise LeadscoreError(f"{name}: cannot read the champion alias: {exc}") from exc
         current = None
     champion_metric: float | None = None
-    same_holdout = True
+    reason: str | None = None
     if current is not None:
         try:
-            champion = load_scorer(f"models:/{name}/{current.version}")
+            champion = load_scorer(f"models:/{name}/{current.version}", tracking_uri=uri)
             champion_metric = _holdout_metric(champion.evaluate(test))
-        except LeadscoreError:
-            # the champion cannot score these rows (other features): fall back to its own figure
-            stored = current.tags.get("holdout_metric")
-            champion_metric = float(stored) if stored is not None else -np.inf
-            same_holdout = False
-    promoted = champion_metric is None or new_metric > champion_metric
+        except LeadscoreError as exc:
+            reason = str(exc)
+    promoted = current is None or (champion_metric is not None and new_metric > champion_metric)
     client.set_model_version_tag(name, version, "holdout_metric", f"{new_metric:.6f}")
     if promoted:
         client.set_registered_model_alias(name, "champion", version)
@@ -283,9 +359,26 @@ def _decide_champion(
         new_metric=new_metric,
         champion_version=None if current is None else str(current.version),
         champion_metric=champion_metric,
-        metric=metric_name,
-        same_holdout=same_holdout,
+        metric=".".join(HOLDOUT_METRIC),
+        reason=reason,
     )
+
+
+def loggable_params(params: dict[str, str]) -> dict[str, str]:
+    """``params`` as MLflow can store them: a value longer than :data:`MAX_PARAM_CHARS` is
+    replaced by a note that it is in the artifact ``params.json`` (never cut).
+
+    Examples
+    --------
+    >>> loggable_params({"a": "1", "b": "x" * 7000})["b"]
+    '(7000 characters: see the artifact params.json)'
+    """
+    return {
+        key: value
+        if len(value) <= MAX_PARAM_CHARS
+        else f"({len(value)} characters: see the artifact {_PARAMS_ARTIFACT})"
+        for key, value in params.items()
+    }
 
 
 def log_training(
@@ -316,65 +409,74 @@ def log_training(
     artifact_root : str, optional
         Where a new experiment keeps its artifacts (default: MLflow's).
     """
+    uri = resolve_tracking_uri(tracking_uri)
+    new_metric = _holdout_metric(evaluation)
+    with _scoped_mlflow(uri) as mlflow, tempfile.TemporaryDirectory() as scratch:
+        experiment_id = _experiment(mlflow, experiment, artifact_root)
+        with mlflow.start_run(experiment_id=experiment_id) as run:
+            return _log_run(
+                mlflow, run, Path(scratch), scorer, train=train, test=test,
+                evaluation=evaluation, new_metric=new_metric, model_name=model_name, uri=uri,
+            )  # fmt: skip
+
+
+def _log_run(
+    mlflow: Any, run: Any, work: Path, scorer: Any, *, train: pd.DataFrame,
+    test: pd.DataFrame, evaluation: pd.DataFrame, new_metric: float, model_name: str, uri: str,
+) -> TrainingRun:  # fmt: skip
+    """What :func:`log_training` logs into the open ``run``, ``work`` its scratch folder."""
     from leadscore.criteria import feature_table
     from leadscore.pyfunc_model import SCORER_ARTIFACT
 
-    mlflow = _mlflow(tracking_uri)
-    experiment_id = _experiment(mlflow, experiment, artifact_root)
-    new_metric = _holdout_metric(evaluation)
-    with (
-        tempfile.TemporaryDirectory() as scratch,
-        mlflow.start_run(experiment_id=experiment_id) as run,
-    ):
-        work = Path(scratch)
-        params = scorer.config.to_params() | {
-            f"model.{k}": str(v) for k, v in scorer.models_[TARGETS[0]].get_params().items()
-        }
-        params |= {
-            "data.train_rows": str(len(train)),
-            "data.test_rows": str(len(test)),
-            "data.train_cutoffs": f"{train['cutoff'].min()} .. {train['cutoff'].max()}",
-            "data.test_cutoffs": f"{test['cutoff'].min()} .. {test['cutoff'].max()}",
-            "model.version": scorer.version_,
-        }
-        mlflow.log_params({k: v[:6000] for k, v in params.items()})
-        names = evaluation["target"] + "." + evaluation["model"] + "." + evaluation["metric"]
-        values = evaluation["value"].to_numpy(dtype=float)
-        metrics = {
-            name: float(value)
-            for name, value in zip(names, values, strict=True)
-            if np.isfinite(value)
-        }
-        for target, model in scorer.models_.items():
-            for key, value in model.validation_scores_.items():
-                metrics[f"{target}.validation.{key}"] = float(value)
-        mlflow.log_metrics(metrics)
-        evaluation.to_csv(work / "evaluation.csv", index=False)
-        feature_table(scorer.feature_names_).to_csv(work / "features.csv", index=False)
-        mlflow.log_artifact(str(work / "evaluation.csv"))
-        mlflow.log_artifact(str(work / "features.csv"))
-        (work / "plots").mkdir()
-        _log_plots(mlflow, scorer, test, work / "plots")
+    params = scorer.config.to_params() | {
+        f"model.{k}": str(v) for k, v in scorer.models_[TARGETS[0]].get_params().items()
+    }
+    params |= {
+        "data.train_rows": str(len(train)),
+        "data.test_rows": str(len(test)),
+        "data.train_cutoffs": f"{train['cutoff'].min()} .. {train['cutoff'].max()}",
+        "data.test_cutoffs": f"{test['cutoff'].min()} .. {test['cutoff'].max()}",
+        "model.version": scorer.version_,
+    }
+    mlflow.log_params(loggable_params(params))
+    (work / _PARAMS_ARTIFACT).write_text(json.dumps(params, indent=2))
+    mlflow.log_artifact(str(work / _PARAMS_ARTIFACT))
+    names = evaluation["target"] + "." + evaluation["model"] + "." + evaluation["metric"]
+    values = evaluation["value"].to_numpy(dtype=float)
+    metrics = {
+        name: float(value) for name, value in zip(names, values, strict=True) if np.isfinite(value)
+    }
+    for target, model in scorer.models_.items():
+        for key, value in model.validation_scores_.items():
+            metrics[f"{target}.validation.{key}"] = float(value)
+    mlflow.log_metrics(metrics)
+    evaluation.to_csv(work / "evaluation.csv", index=False)
+    feature_table(scorer.feature_names_).to_csv(work / "features.csv", index=False)
+    mlflow.log_artifact(str(work / "evaluation.csv"))
+    mlflow.log_artifact(str(work / "features.csv"))
+    (work / "plots").mkdir()
+    _log_plots(mlflow, scorer, test, work / "plots")
 
-        scorer_dir = scorer.save(work / SCORER_ARTIFACT)
-        ids = [c for c in _ID_COLUMNS if c in test]
-        example = model_input(test[[*ids, *scorer.feature_names_]].head(5))
-        signature = _signature(example, scorer.scores(example))
-        info = _log_pyfunc(mlflow, scorer_dir, signature, example, model_name)
-        version = str(info.registered_model_version)
+    scorer_dir = scorer.save(work / SCORER_ARTIFACT)
+    ids = [c for c in _ID_COLUMNS if c in test]
+    example = model_input(test[[*ids, *scorer.feature_names_]].head(5))
+    signature = _signature(example, scorer.scores(example))
+    info = _log_pyfunc(mlflow, scorer_dir, signature, example, model_name)
+    version = str(info.registered_model_version)
 
-        decision = _decide_champion(mlflow, model_name, version, new_metric, test)
-        mlflow.log_metric("champion.new_metric", decision.new_metric)
-        if decision.champion_metric is not None and np.isfinite(decision.champion_metric):
-            mlflow.log_metric("champion.previous_metric", decision.champion_metric)
-        mlflow.set_tags(
-            {
-                "champion.decision": "promoted" if decision.promoted else "kept",
-                "champion.summary": decision.describe(),
-                "leadscore.version": scorer.version_,
-            }
-        )
-        return TrainingRun(run.info.run_id, info.model_uri, model_name, decision)
+    client = mlflow.MlflowClient(uri)
+    decision = _decide_champion(client, model_name, version, new_metric, test, uri)
+    mlflow.log_metric("champion.new_metric", decision.new_metric)
+    if decision.champion_metric is not None and np.isfinite(decision.champion_metric):
+        mlflow.log_metric("champion.previous_metric", decision.champion_metric)
+    mlflow.set_tags(
+        {
+            "champion.decision": "promoted" if decision.promoted else "kept",
+            "champion.summary": decision.describe(),
+            "leadscore.version": scorer.version_,
+        }
+    )
+    return TrainingRun(run.info.run_id, info.model_uri, model_name, decision)
 
 
 def _log_pyfunc(
