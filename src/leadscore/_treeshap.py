@@ -43,7 +43,7 @@ BLOCK_ROWS = 8192
 #: Leaves with at most this many path features index their patterns in a dense table.
 _DENSE_BITS = 12
 _MAX_BITS = 63  # a leaf's pattern is one uint64; deeper paths fall back to pred_contrib
-_ZERO = 1e-35  # LightGBM's kZeroThreshold
+_ZERO = float(np.float32(1e-35))  # LightGBM's kZeroThreshold, the float 1e-35f
 _MISSING = {"None": 0, "Zero": 1, "NaN": 2}
 
 
