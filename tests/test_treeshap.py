@@ -135,7 +135,7 @@ def test_compiled_once_per_booster() -> None:
 
 @pytest.fixture(scope="module")
 def crm_table() -> pd.DataFrame:
-    crm = ls.make_crm(500, seed=4)
+    crm = ls.make_crm(800, seed=4)
     return ls.build_training_table(crm, pd.date_range("2024-04-01", "2025-06-01", freq="2MS"))
 
 
@@ -145,7 +145,7 @@ def test_lead_model_explanations_are_exact(crm_table: pd.DataFrame, target: str)
     rows = crm_table[target].notna()
     X = crm_table.loc[rows, features].reset_index(drop=True)
     y = crm_table.loc[rows, target].astype(int)
-    model = LeadModel(random_state=0, max_rounds=40).fit(X, y)
+    model = LeadModel(random_state=0, max_rounds=60).fit(X, y)
     sample = X.head(400)
     explanation = model.explain(sample)
     matrix = model.preprocessor_.transform(sample)
