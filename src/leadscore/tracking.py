@@ -1,12 +1,13 @@
 """MLflow tracking and registry (DESIGN section 9).
 
 :func:`log_training` records a training run: the configuration and model parameters as params,
-the evaluation table as metrics and as a CSV artifact, calibration, lift and importance plots as
-PNG, and the scorer as an MLflow pyfunc model *from code* (:mod:`leadscore.pyfunc_model`) whose
-artifacts are LightGBM text files and JSON, with a signature (numbers as double, so that missing
-values pass) and an input example. The model is registered, and the alias ``champion`` moves to
-the new version only when it beats the current champion on the holdout metric, both measured on
-the same holdout rows; both figures are logged.
+the evaluation table (every model and baseline, with interval ends) as metrics and as a CSV
+artifact, calibration, lift and importance plots as PNG, and the scorer as an MLflow pyfunc
+model *from code* (:mod:`leadscore.pyfunc_model`) whose artifacts are LightGBM text files and
+JSON, with a signature (numbers as double, so that missing values pass) and an input example.
+The model is registered, and the alias ``champion`` moves to the new version only when it
+beats the current champion on the holdout metric, both measured on the same holdout rows; both
+figures are logged.
 
 The tracking URI is, in order: the ``tracking_uri`` argument, ``MLFLOW_TRACKING_URI``, then
 ``sqlite:///mlflow.db`` in the working folder.
@@ -186,11 +187,7 @@ def _log_plots(mlflow: Any, scorer: Any, test: pd.DataFrame, folder: Path) -> No
             continue
         y = label[rows].astype("int64").to_numpy()
         X = test.loc[rows, scorer.feature_names_]
-        predictions = {
-            "leadscore": scorer.models_[target].predict_proba(X)[:, 1],
-            "logistic": scorer.baselines_[target]["logistic"].predict_proba(X),
-            "points": scorer.baselines_[target]["points"].predict_proba(X),
-        }
+        predictions = scorer.predictions(X, target)
         plots.save(plots.calibration_plot(y, predictions, title=f"Calibration: {target}"),
                    folder / f"calibration_{target}.png")  # fmt: skip
         plots.save(plots.lift_plot(y, predictions, title=f"Lift: {target}"),
@@ -267,7 +264,7 @@ def _decide_champion(
     if current is not None:
         try:
             champion = load_scorer(f"models:/{name}/{current.version}")
-            champion_metric = _holdout_metric(champion.evaluate(test))
+            champion_metric = _holdout_metric(champion.evaluate(test, resamples=0))
         except LeadscoreError:
             # the champion cannot score these rows (other features): fall back to its own figure
             stored = current.tags.get("holdout_metric")
@@ -338,13 +335,16 @@ def log_training(
             "model.version": scorer.version_,
         }
         mlflow.log_params({k: v[:6000] for k, v in params.items()})
+        # each metric, and the ends of its 95% bootstrap interval as <metric>.low / .high
         names = evaluation["target"] + "." + evaluation["model"] + "." + evaluation["metric"]
-        values = evaluation["value"].to_numpy(dtype=float)
-        metrics = {
-            name: float(value)
-            for name, value in zip(names, values, strict=True)
-            if np.isfinite(value)
-        }
+        metrics = {}
+        for column, suffix in (("value", ""), ("low", ".low"), ("high", ".high")):
+            values = evaluation[column].to_numpy(dtype=float)
+            metrics |= {
+                name + suffix: float(value)
+                for name, value in zip(names, values, strict=True)
+                if np.isfinite(value)
+            }
         for target, model in scorer.models_.items():
             for key, value in model.validation_scores_.items():
                 metrics[f"{target}.validation.{key}"] = float(value)
