@@ -337,7 +337,7 @@ def log_training(
         mlflow.log_params({k: v[:6000] for k, v in params.items()})
         # each metric, and the ends of its 95% bootstrap interval as <metric>.low / .high
         names = evaluation["target"] + "." + evaluation["model"] + "." + evaluation["metric"]
-        metrics = {}
+        metrics: dict[str, float] = {}
         for column, suffix in (("value", ""), ("low", ".low"), ("high", ".high")):
             values = evaluation[column].to_numpy(dtype=float)
             metrics |= {
