@@ -248,7 +248,8 @@ def _weighted_metrics(
         cum_y = np.cumsum(w * ys[:, None], axis=0)
         _, last = _tie_ends(ps)
         hit = np.flatnonzero(ys == 1)
-        precision = cum_y[last[hit]] / cum[last[hit]]
+        seen = cum[last[hit]]  # a positive drawn 0 times may stand where nothing was drawn yet
+        precision = cum_y[last[hit]] / np.where(seen > 0, seen, 1.0)
         out["pr_auc"] = np.where(both, (w[hit] * precision).sum(axis=0) / positives, np.nan)
         for share in capacities:
             k = np.maximum(1.0, np.round(share * total))[None, :]
