@@ -14,7 +14,7 @@ from leadscore.cli import cli
 from leadscore.errors import InsufficientDataError
 from leadscore.evaluate import time_split
 from leadscore.pipeline import default_cutoffs, holdout_start, train_scorer
-from leadscore.sufficiency import MINIMUMS, Minimums, check_sufficiency
+from leadscore.sufficiency import MINIMUMS, Minimums, SufficiencyReport, check_sufficiency
 
 HORIZONS = {"prospect": 90, "customer": 180}
 
@@ -32,13 +32,20 @@ def short_table(short_crm: ls.CRMData) -> tuple[pd.DataFrame, pd.Timestamp]:
     return ls.build_training_table(short_crm, cutoffs), start
 
 
-def test_counts_are_what_the_time_split_leaves(
+@pytest.fixture(scope="module")
+def report(
     short_crm: ls.CRMData, short_table: tuple[pd.DataFrame, pd.Timestamp]
-) -> None:
+) -> SufficiencyReport:
     table, start = short_table
-    report = check_sufficiency(
+    return check_sufficiency(
         table, horizons=HORIZONS, test_start=start, history=short_crm.time_span()
     )
+
+
+def test_counts_are_what_the_time_split_leaves(
+    short_table: tuple[pd.DataFrame, pd.Timestamp], report: SufficiencyReport
+) -> None:
+    table, start = short_table
     train, test = time_split(table, horizons=HORIZONS, test_start=start)
     for counts in report.targets:
         label = train[f"y_{counts.target}"].dropna()
@@ -59,12 +66,11 @@ def test_counts_are_what_the_time_split_leaves(
 
 
 def test_the_message_names_the_numbers_and_the_way_out(
-    short_crm: ls.CRMData, short_table: tuple[pd.DataFrame, pd.Timestamp]
+    short_crm: ls.CRMData,
+    short_table: tuple[pd.DataFrame, pd.Timestamp],
+    report: SufficiencyReport,
 ) -> None:
     table, start = short_table
-    report = check_sufficiency(
-        table, horizons=HORIZONS, test_start=start, history=short_crm.time_span()
-    )
     customer = report.problems[1]
     purged = report.targets[1].purged
     assert customer == (
