@@ -1,23 +1,28 @@
-"""Model quality on a synthetic CRM (time-based holdout) and on UCI bank marketing.
+"""Model quality against four baselines, with 95% bootstrap intervals, on any data.
+
+Baselines (``leadscore.evaluate.BASELINES``), fitted on the same training rows and scored on
+the same test rows as LeadModel: a logistic regression, ``LGBMClassifier()`` with its default
+settings, the naive-Bayes scoring of Odoo's CRM, and the rules-based points score. Each metric
+gets a 95% bootstrap interval that resamples contacts (a contact's rows at several cutoffs stay
+together), and each gap to the logistic regression a paired interval from the same resamples.
 
 1. make_crm(20_000) (two years of history) for a few seeds, the training job of
    ``leadscore train`` (monthly cutoffs, holdout = latest quarter of the fully labelled
-   cutoffs, training labels that look into the holdout purged): ROC AUC, PR AUC, Brier and
-   expected calibration error per target for leadscore, the logistic regression and the
-   rules-based points score, on the same rows. Each ROC AUC difference to the logistic
-   regression comes with a 95% interval from a paired bootstrap that resamples contacts (a
-   contact's rows at several cutoffs stay together), so a gap can be told from noise. Next to
-   them, each model's own validation ROC AUC and the share of its early-stopping rows whose
-   labels reach into its validation slice (the customer horizon is too long to purge them).
-2. ../shared/data/bank-marketing/bank-additional-full.csv without ``duration`` (known only after
-   the call), on the raw columns: a stratified random 80/20 split (five seeds) and the
-   time-ordered split (first 80% of rows train, last 20% test). LeadModel next to a plain
-   LightGBM (LGBMClassifier defaults) and a logistic regression (one-hot + standardised numbers).
-   For the time split it also prints LeadModel's own validation estimate and the features whose
-   distribution moved most between train and test (population stability index).
+   cutoffs, training labels that look into the holdout purged). Next to the holdout figures,
+   each model's own validation ROC AUC and the share of its early-stopping rows whose labels
+   reach into its validation slice.
+2. ``--data DIR [--config FILE]``: the same training job on any CRM export.
+3. ../shared/data/bank-marketing/bank-additional-full.csv without ``duration`` (known only after
+   the call), on the raw columns: stratified random 80/20 splits (five seeds) and the
+   time-ordered split (first 80% of rows train, last 20% test; every row a call of its own).
+   The points score needs CRM activity columns and is left out. For the time split it also
+   prints LeadModel's own validation estimate and the features whose distribution moved most
+   (population stability index).
 
     python benchmarks/bench_quality.py [--seeds 3] [--first-seed 0] [--months 24]
-                                       [--skip-synthetic] [--skip-bank]
+                                       [--contacts 20000] [--resamples 200]
+                                       [--skip-synthetic] [--skip-bank] [--bank-seeds 5]
+    python benchmarks/bench_quality.py --data DIR [--config FILE]
 """
 
 from __future__ import annotations
@@ -26,94 +31,97 @@ import argparse
 import warnings
 from pathlib import Path
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import leadscore as ls
+from leadscore.config import load_config
 from leadscore.domain import TARGETS
-from leadscore.evaluate import expected_calibration_error, population_stability_index
+from leadscore.evaluate import (
+    BASELINES,
+    binary_metrics,
+    bootstrap_metrics,
+    compare_models,
+    population_stability_index,
+)
 from leadscore.pipeline import TrainResult, train_scorer
 
 BANK = Path(__file__).resolve().parents[2] / "shared" / "data" / "bank-marketing"
-SHOWN = ("roc_auc", "pr_auc", "brier", "ece")
-BOOTSTRAP = 500
+SHOWN = ("roc_auc", "pr_auc", "brier", "log_loss", "ece")
+REFERENCE = "logistic"
 
 
-def auc_gap_interval(
-    y: np.ndarray, p_a: np.ndarray, p_b: np.ndarray, groups: np.ndarray, seed: int = 0
-) -> tuple[float, float]:
-    """95% interval of ROC AUC(p_a) - ROC AUC(p_b), paired bootstrap over ``groups``.
-
-    Each resample draws the groups with replacement; a row's weight is how often its group was
-    drawn, which is the resample itself for a weighted ROC AUC.
-    """
-    codes, uniques = pd.factorize(groups)
-    rng = np.random.default_rng(seed)
-    gaps = np.empty(BOOTSTRAP)
-    for i in range(BOOTSTRAP):
-        weight = rng.multinomial(len(uniques), np.full(len(uniques), 1 / len(uniques)))[codes]
-        gaps[i] = roc_auc_score(y, p_a, sample_weight=weight) - roc_auc_score(
-            y, p_b, sample_weight=weight
-        )
-    low, high = np.quantile(gaps, [0.025, 0.975])
-    return float(low), float(high)
+def _cell(value: float, low: float, high: float) -> str:
+    return f"{value:.4f}" if not np.isfinite(low) else f"{value:.4f} ({low:.4f}-{high:.4f})"
 
 
-def _gap_intervals(result: TrainResult, seed: int) -> list[tuple[str, int, float, float]]:
-    scorer, test = result.scorer, result.test
+def _table(evaluation: pd.DataFrame, metrics: tuple[str, ...] = SHOWN) -> pd.DataFrame:
+    """Models as rows, metrics as columns, each figure with its interval."""
+    shown = evaluation[evaluation["metric"].isin(metrics)]
+    cells = shown.assign(cell=[_cell(*v) for v in shown[["value", "low", "high"]].to_numpy()])
+    wide = cells.pivot(index="model", columns="metric", values="cell")
+    return wide.reindex(index=list(dict.fromkeys(shown["model"])), columns=list(metrics))
+
+
+def _gaps(
+    y: np.ndarray, predictions: dict[str, np.ndarray], groups: np.ndarray | None, resamples: int
+) -> pd.DataFrame:
+    """ROC AUC gap of every model to the logistic regression: paired bootstrap interval."""
+    draws = {
+        name: bootstrap_metrics(y, p, groups, resamples=resamples, seed=0)["roc_auc"]
+        for name, p in predictions.items()
+    }
     rows = []
-    for target in TARGETS:
-        present = test[f"y_{target}"].notna().to_numpy()
-        X = test.loc[present, scorer.feature_names_]
-        y = test.loc[present, f"y_{target}"].astype(int).to_numpy()
-        ours = scorer.models_[target].predict_proba(X)[:, 1]
-        logistic = scorer.baselines_[target]["logistic"].predict_proba(X)
-        groups = test.loc[present, "contact_id"].to_numpy()
-        rows.append((target, seed, *auc_gap_interval(y, ours, logistic, groups)))
-    return rows
+    for name in predictions:
+        if name == REFERENCE:
+            continue
+        gap = draws[name] - draws[REFERENCE]
+        point = binary_metrics(y, predictions[name])["roc_auc"]
+        point -= binary_metrics(y, predictions[REFERENCE])["roc_auc"]
+        low, high = gap.quantile([0.025, 0.975])
+        rows.append((name, point, low, high))
+    return pd.DataFrame(rows, columns=["model", "ROC AUC - logistic", "95% low", "95% high"])
 
 
-def synthetic(seeds: int, months: int, first_seed: int = 0) -> None:
-    print(f"== make_crm(20_000, months={months}), time-based holdout (leadscore train's split) ==")
-    frames, intervals, own = [], [], []
-    for seed in range(first_seed, first_seed + seeds):
-        result = train_scorer(ls.make_crm(20_000, seed=seed, months=months))
-        intervals += _gap_intervals(result, seed)
-        for target, model in result.scorer.models_.items():
-            scores = model.validation_scores_
-            own.append((target, seed, scores["roc_auc"], scores["label_overlap"]))
-        evaluation = result.evaluation
-        kept = evaluation[evaluation["metric"].isin(SHOWN)].assign(seed=seed)
-        frames.append(kept)
-        wide = kept.pivot_table(index=["target", "metric"], columns="model", values="value")
-        print(
-            f"-- seed {seed}: holdout from {result.test_start.date()}, "
-            f"{len(result.train):,} training rows, {len(result.test):,} holdout rows"
-        )
-        print(wide.reindex(columns=["leadscore", "logistic", "points"]).round(4).to_string())
-    both = pd.concat(frames)
-    auc = both[both["metric"] == "roc_auc"].pivot_table(
-        index=["target", "seed"], columns="model", values="value"
+def _holdout(result: TrainResult, resamples: int) -> None:
+    scorer, test = result.scorer, result.test
+    print(
+        f"-- holdout from {result.test_start.date()}: {len(result.train):,} training rows, "
+        f"{len(test):,} holdout rows"
     )
-    auc["leadscore - logistic"] = auc["leadscore"] - auc["logistic"]
-    bounds = pd.DataFrame(intervals, columns=["target", "seed", "95% low", "95% high"])
-    auc = auc.join(bounds.set_index(["target", "seed"]))
-    # LeadModel's own estimate on its validation slice, and the share of its early-stopping rows
-    # whose labels reach into that slice (0: purged; then the estimate is honest)
-    columns = ["target", "seed", "validation", "label overlap"]
-    auc = auc.join(pd.DataFrame(own, columns=columns).set_index(["target", "seed"]))
-    print(f"-- ROC AUC by seed; 95% interval of the gap: paired bootstrap over contacts "
-          f"({BOOTSTRAP} resamples)")  # fmt: skip
-    print(auc.round(4).to_string())
-    ece = both[(both["metric"] == "ece") & (both["model"] == "leadscore")]
-    print(f"-- leadscore ECE: max {ece['value'].max():.4f} over targets and seeds (goal <= 0.02)")
+    for target in TARGETS:
+        part = result.evaluation[result.evaluation["target"] == target]
+        counts = part[part["metric"].isin(["rows", "positives"])].drop_duplicates("metric")
+        print(f"{target}: " + ", ".join(f"{m} {v:,.0f}" for m, v in counts[["metric", "value"]]
+                                          .itertuples(index=False)))  # fmt: skip
+        if part.loc[part["metric"] == "rows", "value"].iloc[0] == 0:
+            continue
+        print(_table(part).to_string())
+        present = test[f"y_{target}"].notna().to_numpy()
+        rows = test.loc[present]
+        predictions = scorer.predictions(rows, target)
+        y = rows[f"y_{target}"].astype(int).to_numpy()
+        print(_gaps(y, predictions, rows["contact_id"].to_numpy(), resamples).round(4)
+              .to_string(index=False))  # fmt: skip
+        own = scorer.models_[target].validation_scores_
+        print(f"   LeadModel's own validation ROC AUC {own['roc_auc']:.4f} "
+              f"(label overlap {own['label_overlap']:.2f})")  # fmt: skip
+
+
+def synthetic(seeds: int, months: int, first_seed: int, contacts: int, resamples: int) -> None:
+    for seed in range(first_seed, first_seed + seeds):
+        print(f"\n== make_crm({contacts:,}, months={months}, seed={seed}): leadscore train's "
+              "split ==")  # fmt: skip
+        crm = ls.make_crm(contacts, seed=seed, months=months)
+        _holdout(train_scorer(crm), resamples)
+
+
+def export(data: Path, config_file: Path | None, resamples: int) -> None:
+    config = load_config(config_file)
+    crm = ls.CRMData.read(data, config=config)
+    print(f"\n== {data}: {crm} ==")
+    _holdout(train_scorer(crm, config), resamples)
 
 
 def _bank() -> tuple[pd.DataFrame, np.ndarray]:
@@ -122,75 +130,38 @@ def _bank() -> tuple[pd.DataFrame, np.ndarray]:
     return frame.drop(columns="duration"), y
 
 
-def _logistic(X_train: pd.DataFrame, y_train: np.ndarray) -> object:
-    text = [c for c in X_train if not pd.api.types.is_numeric_dtype(X_train[c])]
-    numbers = [c for c in X_train if c not in text]
-    encode = ColumnTransformer(
-        [("text", OneHotEncoder(handle_unknown="ignore"), text), ("num", StandardScaler(), numbers)]
-    )
-    return make_pipeline(encode, LogisticRegression(max_iter=2000)).fit(X_train, y_train)
-
-
-def plain_lightgbm(X_train: pd.DataFrame, y_train: np.ndarray) -> object:
-    """LGBMClassifier with its defaults; text columns become pandas categoricals."""
-    categorical = X_train.copy()
-    for column in categorical:
-        if not pd.api.types.is_numeric_dtype(categorical[column]):
-            categorical[column] = categorical[column].astype("category")
-    model = lgb.LGBMClassifier(verbose=-1, random_state=0).fit(categorical, y_train)
-    categories = {c: categorical[c].cat.categories for c in categorical if
-                  isinstance(categorical[c].dtype, pd.CategoricalDtype)}  # fmt: skip
-
-    class Wrapped:
-        def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-            X = X.copy()
-            for column, cats in categories.items():
-                X[column] = pd.Categorical(X[column], categories=cats)
-            return np.asarray(model.predict_proba(X))
-
-    return Wrapped()
-
-
-def _scores(name: str, model: object, X_test: pd.DataFrame, y_test: np.ndarray) -> dict[str, float]:
-    p = model.predict_proba(X_test)[:, 1]  # type: ignore[attr-defined]
-    return {
-        "model": name,
-        "roc_auc": roc_auc_score(y_test, p),
-        "pr_auc": average_precision_score(y_test, p),
-        "ece": expected_calibration_error(y_test, p),
-    }
-
-
 def _compare(X_train: pd.DataFrame, y_train: np.ndarray, X_test: pd.DataFrame,
-             y_test: np.ndarray) -> tuple[list[dict[str, float]], ls.LeadModel]:  # fmt: skip
+             y_test: np.ndarray) -> tuple[dict[str, np.ndarray], ls.LeadModel]:  # fmt: skip
     leadmodel = ls.LeadModel(random_state=0).fit(X_train, y_train)
-    rows = [
-        _scores("leadscore LeadModel", leadmodel, X_test, y_test),
-        _scores("plain LightGBM", plain_lightgbm(X_train, y_train), X_test, y_test),
-        _scores("logistic regression", _logistic(X_train, y_train), X_test, y_test),
-    ]
-    return rows, leadmodel
+    predictions = {"leadscore": leadmodel.predict_proba(X_test)[:, 1]}
+    for name, baseline in BASELINES.items():
+        if name != "points":  # rules for CRM activity; nothing to score on these columns
+            predictions[name] = baseline().fit(X_train, y_train).predict_proba(X_test)
+    return predictions, leadmodel
 
 
-def bank() -> None:
+def bank(resamples: int, seeds: int) -> None:
     X, y = _bank()
     print("\n== UCI bank marketing, no duration, raw columns ==")
-    rows = []
-    for seed in range(5):
+    frames = []
+    for seed in range(seeds):  # 0: the time-ordered split alone
         X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2, random_state=seed,
                                                   stratify=y)  # fmt: skip
-        for row in _compare(X_tr, y_tr, X_te, y_te)[0]:
-            rows.append(row | {"seed": seed})
-    random = pd.DataFrame(rows)
-    print("-- random 80/20 split (stratified), seed 0 and the mean of seeds 0-4")
-    seed0 = random[random["seed"] == 0].set_index("model").drop(columns="seed")
-    mean = random.groupby("model").mean(numeric_only=True).drop(columns="seed")
-    print(pd.concat({"seed 0": seed0, "mean of 5": mean}, axis=1).round(4).to_string())
+        predictions, _ = _compare(X_tr, y_tr, X_te, y_te)
+        frames.append(compare_models(y_te, predictions, resamples=resamples).assign(seed=seed))
+    if frames:
+        random = pd.concat(frames)
+        print("-- random 80/20 split (stratified), seed 0 with 95% intervals")
+        print(_table(random[random["seed"] == 0]).to_string())
+        mean = random.groupby(["model", "metric"], sort=False)["value"].mean().unstack()
+        print(f"-- the mean of seeds 0-{seeds - 1}")
+        print(mean.reindex(columns=list(SHOWN)).round(4).to_string())
 
     cut = int(len(X) * 0.8)
-    rows, leadmodel = _compare(X.iloc[:cut], y[:cut], X.iloc[cut:], y[cut:])
+    predictions, leadmodel = _compare(X.iloc[:cut], y[:cut], X.iloc[cut:], y[cut:])
     print("-- time-ordered split: first 80% of rows train, last 20% test")
-    print(pd.DataFrame(rows).set_index("model").round(4).to_string())
+    print(_table(compare_models(y[cut:], predictions, resamples=resamples)).to_string())
+    print(_gaps(y[cut:], predictions, None, resamples).round(4).to_string(index=False))
     print(f"   LeadModel's own estimate on its latest validation slice: ROC AUC "
           f"{leadmodel.validation_scores_['roc_auc']:.4f}")  # fmt: skip
     drift = {c: population_stability_index(X[c].iloc[:cut], X[c].iloc[cut:]) for c in X}
@@ -203,14 +174,25 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--contacts", type=int, default=20_000)
+    parser.add_argument("--resamples", type=int, default=200)
+    parser.add_argument("--data", type=Path, help="a CRM export folder: run on it alone")
+    parser.add_argument("--config", type=Path, help="its TOML configuration")
     parser.add_argument("--skip-synthetic", action="store_true")
     parser.add_argument("--skip-bank", action="store_true")
+    parser.add_argument(
+        "--bank-seeds", type=int, default=5, help="random splits of the bank (0: none)"
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    pd.set_option("display.width", 250)
+    if args.data is not None:
+        export(args.data, args.config, args.resamples)
+        return
     if not args.skip_synthetic:
-        synthetic(args.seeds, args.months, args.first_seed)
+        synthetic(args.seeds, args.months, args.first_seed, args.contacts, args.resamples)
     if not args.skip_bank:
-        bank()
+        bank(args.resamples, args.bank_seeds)
 
 
 if __name__ == "__main__":

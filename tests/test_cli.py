@@ -56,10 +56,11 @@ def test_usage_errors_exit_2(runner: CliRunner) -> None:
 
 
 def test_demo_summarises_the_data(runner: CliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(cli, ["demo", "--workdir", str(tmp_path), "--contacts", "500"])
+    # 2,500 contacts: enough customers in two years to train on (leadscore.sufficiency)
+    result = runner.invoke(cli, ["demo", "--workdir", str(tmp_path), "--contacts", "2500"])
     assert result.exit_code == 0, result.output
     assert "year cohort: reached sql within a year" in result.stdout
-    assert ls.CRMData.read(tmp_path / "data").contacts.shape[0] == 500
+    assert ls.CRMData.read(tmp_path / "data").contacts.shape[0] == 2500
 
 
 def test_features_command(runner: CliRunner, tmp_path: Path, small_crm: ls.CRMData) -> None:
@@ -102,7 +103,7 @@ def test_missing_data_folder(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_train_then_evaluate(runner: CliRunner, tmp_path: Path) -> None:
-    ls.make_crm(1500, seed=3).write(tmp_path / "crm")
+    ls.make_crm(2500, seed=3).write(tmp_path / "crm")
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     result = runner.invoke(
         cli, ["train", "--data", str(tmp_path / "crm"), "--out", str(tmp_path / "model"),
@@ -110,7 +111,9 @@ def test_train_then_evaluate(runner: CliRunner, tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "roc_auc" in result.stdout
-    assert "logistic" in result.stdout
+    for model in ("logistic", "lightgbm", "naive_bayes", "points"):
+        assert model in result.stdout
+    assert "95% interval over contacts" in result.stdout
     # a 24-month export is too short to purge the customer model's validation: said in a line
     assert "warning: table.y_customer (180-day horizon): validation" in result.stderr
     assert "is the first champion" in result.stdout

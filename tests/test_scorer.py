@@ -118,10 +118,15 @@ def test_grades_split_the_validation_population() -> None:
 
 
 def test_evaluate_is_tidy(scorer: ls.LeadScorer, split: tuple[pd.DataFrame, pd.DataFrame]) -> None:
-    evaluation = scorer.evaluate(split[1])
-    assert list(evaluation.columns) == ["target", "model", "metric", "value"]
-    assert set(evaluation["target"]) == {"prospect", "customer"}
-    assert set(evaluation["model"]) == {"leadscore", "logistic", "points"}
+    evaluation = scorer.evaluate(split[1], resamples=50)
+    assert list(evaluation.columns) == ["target", "model", "metric", "value", "low", "high"]
+    assert list(dict.fromkeys(evaluation["target"])) == ["prospect", "customer"]
+    models = ["leadscore", "logistic", "lightgbm", "naive_bayes", "points"]
+    assert list(dict.fromkeys(evaluation["model"])) == models
+    # every metric but the counts has a 95% interval over contacts around it
+    measured = evaluation[~evaluation["metric"].isin(["rows", "positives"])].dropna()
+    assert len(measured) > 0.9 * (len(evaluation) - 20)
+    assert ((measured["low"] <= measured["value"]) & (measured["value"] <= measured["high"])).all()
     wide = evaluation.pivot_table(index="metric", columns=["target", "model"], values="value")
     for metric in ("roc_auc", "pr_auc", "brier", "log_loss", "ece", "precision_at_5pct",
                    "lift_decile_1", "gain_decile_10"):  # fmt: skip
@@ -150,7 +155,9 @@ def test_save_and_load_give_identical_scores(
         "customer": "2025-03-30T00:00:00+00:00",  # cutoff 2024-10-01 + 180 days
     }
     assert scorer.labels_until_ == loaded.labels_until_ == labels_until
-    pd.testing.assert_frame_equal(loaded.evaluate(split[1]), scorer.evaluate(split[1]))
+    pd.testing.assert_frame_equal(
+        loaded.evaluate(split[1], resamples=20), scorer.evaluate(split[1], resamples=20)
+    )
     assert loaded.config == scorer.config
 
 
@@ -169,6 +176,13 @@ def test_errors(
         scorer.predict_proba(split[1].drop(columns=["industry"]))
     with pytest.raises(ModelError, match=r"table: no label column \(y_prospect, y_customer\)"):
         scorer.evaluate(split[1].drop(columns=["y_prospect", "y_customer"]))
+    # a target without labelled rows is reported as such, not dropped
+    unlabelled = split[1].assign(y_customer=pd.array([pd.NA] * len(split[1]), "Int8"))
+    evaluation = scorer.evaluate(unlabelled, resamples=0)
+    customer = evaluation[evaluation["target"] == "customer"]
+    assert set(customer["metric"]) == {"rows", "positives"}
+    assert (customer["value"] == 0).all()
+    assert len(set(customer["model"])) == 5
 
 
 def test_load_errors_name_the_file(tmp_path: Path, scorer: ls.LeadScorer) -> None:

@@ -93,6 +93,10 @@ def test_runs_registry_and_champion(
     )
     assert "customer.leadscore.roc_auc" in run.data.metrics
     assert "customer.logistic.roc_auc" in run.data.metrics
+    for model in ("leadscore", "logistic", "lightgbm", "naive_bayes", "points"):
+        low = run.data.metrics[f"customer.{model}.roc_auc.low"]
+        high = run.data.metrics[f"customer.{model}.roc_auc.high"]
+        assert low <= run.data.metrics[f"customer.{model}.roc_auc"] <= high
     assert run.data.params["labels.customer_days"] == "180"
     artifacts = {a.path for a in client.list_artifacts(third.run_id)}
     assert {"evaluation.csv", "features.csv", "params.json", "plots"} <= artifacts

@@ -41,7 +41,7 @@ from leadscore.calibration import Calibrator
 from leadscore.config import Config
 from leadscore.domain import TARGETS
 from leadscore.errors import DataNotFoundError, ModelError
-from leadscore.evaluate import LogisticBaseline, PointsBaseline
+from leadscore.evaluate import BASELINES
 
 if TYPE_CHECKING:
     from leadscore.model import LeadModel
@@ -258,11 +258,8 @@ def _scorer_from_saved(
         t: (last + pd.Timedelta(days=horizons[t])).isoformat() for t in TARGETS
     }
     scorer.label_counts_ = values["label_counts"]
-    scorer.baselines_ = {
-        t: {
-            "points": PointsBaseline.from_dict(b["points"]),
-            "logistic": LogisticBaseline.from_dict(b["logistic"]),
-        }
+    scorer.baselines_ = {  # a scorer saved before a baseline existed goes without it
+        t: {name: BASELINES[name].from_dict(b[name]) for name in BASELINES if name in b}
         for t, b in values["baselines"].items()
     }
     # the version names the content; one saved with a date in it (before 0.2) is renamed

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import numpy as np
 import pandas as pd
 from rich.console import Console
 
@@ -165,19 +166,35 @@ _SHOWN_METRICS = ("roc_auc", "pr_auc", "brier", "log_loss", "ece", "precision_at
 
 
 def _print_evaluation(evaluation: Any, title: str) -> None:
+    """One table per target: a metric per row, a model per column, each figure over its 95%
+    bootstrap interval; a target without labelled rows is said in a line."""
     from rich.table import Table
 
-    wide = evaluation.pivot_table(index="metric", columns=["target", "model"], values="value")
-    table = Table(title=title)
-    table.add_column("metric")
-    for target, model in wide.columns:
-        table.add_column(f"{target}\n{model}", justify="right")
-    for metric in _SHOWN_METRICS:
-        if metric in wide.index:
-            values = wide.loc[metric]
-            cells = [f"{v:,.0f}" if metric in ("rows", "positives") else f"{v:.4f}" for v in values]
+    out.print(title)
+    for target, part in evaluation.groupby("target", sort=False):
+        figures = part.set_index(["metric", "model"])
+        models = list(dict.fromkeys(part["model"]))
+        if (figures.loc["rows", "value"] == 0).all():
+            out.print(f"{target}: no labelled rows to evaluate on (not scored)")
+            continue
+        table = Table(title=f"{target} (95% interval over contacts)")
+        table.add_column("metric")
+        for model in models:
+            table.add_column(model, justify="right")
+        for metric in _SHOWN_METRICS:
+            if metric not in figures.index.get_level_values("metric"):
+                continue
+            cells = []
+            for model in models:
+                value, low, high = figures.loc[(metric, model), ["value", "low", "high"]]
+                if metric in ("rows", "positives"):
+                    cells.append(f"{value:,.0f}")
+                elif np.isfinite(low):
+                    cells.append(f"{value:.4f}\n{low:.4f}-{high:.4f}")
+                else:
+                    cells.append(f"{value:.4f}")
             table.add_row(metric, *cells)
-    out.print(table)
+        out.print(table)
 
 
 def _train_and_log(

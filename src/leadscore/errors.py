@@ -16,6 +16,7 @@ __all__ = [
     "ConfigError",
     "DataNotFoundError",
     "DataWarning",
+    "InsufficientDataError",
     "LeadscoreError",
     "ModelError",
     "NotFittedError",
@@ -114,6 +115,10 @@ class ConfigError(LeadscoreError, ValueError):
 
 class ModelError(LeadscoreError, ValueError):
     """A model cannot be used as asked (wrong features, corrupt files, unknown target)."""
+
+
+class InsufficientDataError(LeadscoreError, ValueError):
+    """Too few labelled rows, outcomes or cutoffs to train on (see :mod:`leadscore.sufficiency`)."""
 
 
 class NotFittedError(ModelError, _SklearnNotFittedError):  # type: ignore[misc]

@@ -1,4 +1,5 @@
-"""Metrics, time-based splits and the two baselines every model is compared with (DESIGN §7).
+"""Metrics, bootstrap intervals, time-based splits and the baselines every model is compared with
+(DESIGN §7).
 
 Metrics per target, on the same rows for every model: ROC AUC, PR AUC (average precision),
 Brier score, log loss, expected calibration error (ten equal-count bins) with its reliability
@@ -13,15 +14,26 @@ Baselines:
   training rows), so that calibration metrics can be compared.
 - :class:`LogisticBaseline`: a logistic regression on the same features (signed log of numbers,
   median imputation with missing-value indicators, standardisation, one-hot categories).
+- :class:`LightGBMBaseline`: ``lightgbm.LGBMClassifier()`` with its default settings on the same
+  features: what a data scientist would try first.
+- :class:`NaiveBayesBaseline`: the naive-Bayes probability Odoo's CRM gives a lead (its
+  predictive lead scoring), on the same features cut into value buckets.
 
-Both are stored as JSON, like everything else leadscore saves.
+:data:`BASELINES` lists them. All are stored as JSON (LightGBM's text model inside), like
+everything else leadscore saves.
+
+Every metric comes with a 95% bootstrap interval that resamples *contacts*, not rows
+(:func:`bootstrap_metrics`): a contact appears at several cutoffs, and its rows rise and fall
+together. Resamples drawn with the same seed over the same rows are the same for every model, so
+the difference of two models' resampled values is a paired bootstrap of their gap.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar, Protocol, Self
 
 import numpy as np
 import pandas as pd
@@ -34,14 +46,21 @@ from sklearn.metrics import (
 
 from leadscore._linear import Scaling, fit_logistic, frequent, one_hot, standardise
 from leadscore.calibration import Calibrator
-from leadscore.domain import TARGETS
+from leadscore.domain import STAGE_RANK, TARGETS
 from leadscore.errors import ModelError
 
 __all__ = [
+    "BASELINES",
+    "BOOTSTRAP_RESAMPLES",
+    "LightGBMBaseline",
     "LogisticBaseline",
+    "NaiveBayesBaseline",
     "PointsBaseline",
     "binary_metrics",
+    "bootstrap_metrics",
+    "compare_models",
     "expected_calibration_error",
+    "label_reaches",
     "lift_table",
     "population_stability_index",
     "reliability_curve",
@@ -152,6 +171,208 @@ def binary_metrics(
     return metrics
 
 
+# --- bootstrap intervals -----------------------------------------------------------------------
+
+#: Resamples of a bootstrap interval.
+BOOTSTRAP_RESAMPLES = 200
+#: Most elements of one (resamples x rows) block of weights; larger sets go in several blocks.
+_BLOCK_ELEMENTS = 4_000_000
+
+
+def _first_rows_sum(
+    weights_cum: np.ndarray, values_cum: np.ndarray, values: np.ndarray, at: np.ndarray
+) -> np.ndarray:
+    """Sum of a value over the first ``at`` rows of each resample, each row repeated as often
+    as it was drawn.
+
+    ``weights_cum`` and ``values_cum`` (rows x resamples) are the inclusive cumulative sums of
+    the draws and of draws x ``values`` in one order of the rows; ``at`` (k x resamples) holds
+    positions in each resample. A position inside a row's run of copies takes part of the run.
+    """
+    n, n_resamples = weights_cum.shape
+    row = np.empty(at.shape, dtype=np.int64)
+    for b in range(n_resamples):  # a loop over resamples, each a binary search
+        row[:, b] = np.searchsorted(weights_cum[:, b], at[:, b], side="right")
+    resample = np.arange(n_resamples)[None, :]
+    before = np.clip(row - 1, 0, n - 1)
+    weight_before = np.where(row > 0, weights_cum[before, resample], 0.0)
+    sum_before = np.where(row > 0, values_cum[before, resample], 0.0)
+    inside = (at - weight_before) * values[np.minimum(row, n - 1)]
+    return np.where(row >= n, values_cum[-1:, :], sum_before + inside)
+
+
+def _tie_ends(sorted_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last position of the run of equal values each position of a sorted array is in."""
+    n = len(sorted_values)
+    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+    run = np.cumsum(np.isin(np.arange(n), starts)) - 1
+    return starts[run], np.r_[starts[1:], n][run] - 1
+
+
+def _weighted_metrics(
+    y: np.ndarray, p: np.ndarray, weights: np.ndarray, capacities: tuple[float, ...]
+) -> dict[str, np.ndarray]:
+    """The metrics of :func:`binary_metrics` (but rows and positives) of each column of
+    ``weights`` (rows x resamples): the sample in which row ``i`` stands ``weights[i, b]``
+    times. Equal to :func:`binary_metrics` of that sample, ties and equal-count bins included.
+    """
+    total = weights.sum(axis=0)
+    positives = y @ weights
+    both = (positives > 0) & (positives < total)
+    out: dict[str, np.ndarray] = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["base_rate"] = positives / total
+        out["brier"] = (p - y) ** 2 @ weights / total
+        out["log_loss"] = -(y * np.log(p) + (1 - y) * np.log(1 - p)) @ weights / total
+        # ascending scores: ROC AUC (a tie counts half) and the equal-count bins of ECE
+        order = np.argsort(p, kind="stable")
+        w, ys, ps = weights[order], y[order], p[order]
+        cum = np.cumsum(w, axis=0)
+        cum_y = np.cumsum(w * ys[:, None], axis=0)
+        first, last = _tie_ends(ps)
+        hit = np.flatnonzero(ys == 1)
+        negatives_through = cum[last[hit]] - cum_y[last[hit]]
+        start = first[hit] - 1
+        negatives_below = np.where(start[:, None] >= 0, cum[start] - cum_y[start], 0.0)
+        pairs = (w[hit] * (negatives_below + negatives_through) / 2).sum(axis=0)
+        out["roc_auc"] = np.where(both, pairs / (positives * (total - positives)), np.nan)
+        edges = np.ceil(np.arange(11)[:, None] * total[None, :] / 10)
+        cum_p = np.cumsum(w * ps[:, None], axis=0)
+        in_p = np.diff(_first_rows_sum(cum, cum_p, ps, edges), axis=0)
+        in_y = np.diff(_first_rows_sum(cum, cum_y, ys, edges), axis=0)
+        out["ece"] = np.abs(in_p - in_y).sum(axis=0) / total
+        # descending scores: PR AUC, precision at capacity, lift and gain by decile
+        order = np.argsort(-p, kind="stable")
+        w, ys, ps = weights[order], y[order], p[order]
+        cum = np.cumsum(w, axis=0)
+        cum_y = np.cumsum(w * ys[:, None], axis=0)
+        _, last = _tie_ends(ps)
+        hit = np.flatnonzero(ys == 1)
+        seen = cum[last[hit]]  # a positive drawn 0 times may stand where nothing was drawn yet
+        precision = cum_y[last[hit]] / np.where(seen > 0, seen, 1.0)
+        out["pr_auc"] = np.where(both, (w[hit] * precision).sum(axis=0) / positives, np.nan)
+        for share in capacities:
+            k = np.maximum(1.0, np.round(share * total))[None, :]
+            out[f"precision_at_{round(share * 100)}pct"] = (
+                _first_rows_sum(cum, cum_y, ys, k)[0] / k[0]
+            )
+        found = _first_rows_sum(cum, cum_y, ys, edges)
+        rate = np.diff(found, axis=0) / np.diff(edges, axis=0)
+        base = out["base_rate"]
+        for decile in range(1, 11):
+            out[f"lift_decile_{decile}"] = np.where(base > 0, rate[decile - 1] / base, np.nan)
+            out[f"gain_decile_{decile}"] = np.where(
+                positives > 0, found[decile] / positives, np.nan
+            )
+    return out
+
+
+def bootstrap_metrics(
+    y: Any,
+    p: Any,
+    groups: Any = None,
+    *,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = 0,
+    capacities: tuple[float, ...] = CAPACITIES,
+) -> pd.DataFrame:
+    """Every metric of :func:`binary_metrics` (but rows and positives) on bootstrap resamples
+    of ``groups``.
+
+    Each resample draws as many groups as there are, with replacement, and keeps every row of
+    a drawn group (a contact's rows at several cutoffs go together); ``groups=None`` makes each
+    row a group. The metrics of a resample are exactly :func:`binary_metrics` of its rows,
+    computed without materialising them (vectorised, in blocks of resamples). The same ``seed``
+    and ``groups`` draw the same resamples, so two models' results differ only by the models:
+    their difference is a paired bootstrap of the gap.
+
+    Returns
+    -------
+    DataFrame
+        One row per resample, one column per metric.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> p = rng.random(1000)
+    >>> y = (rng.random(1000) < p).astype(int)
+    >>> draws = bootstrap_metrics(y, p, groups=np.arange(1000) // 3, resamples=200)
+    >>> low, high = draws["roc_auc"].quantile([0.025, 0.975])
+    >>> bool(low < binary_metrics(y, p)["roc_auc"] < high)
+    True
+    """
+    y = np.asarray(y, dtype=float)
+    p = np.clip(np.asarray(p, dtype=float), 1e-15, 1 - 1e-15)
+    if y.shape != p.shape:
+        raise ModelError(f"y and p: expected the same length, got {len(y)} and {len(p)}")
+    codes, n_groups = (
+        (np.arange(len(y)), len(y)) if groups is None else _group_codes(groups, len(y))
+    )
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(n_groups, np.full(n_groups, 1 / max(n_groups, 1)), size=resamples)
+    step = max(1, _BLOCK_ELEMENTS // max(len(y), 1))
+    by_group = np.ascontiguousarray(draws.T, dtype=float)  # groups x resamples
+    blocks = [
+        _weighted_metrics(y, p, by_group[:, i : i + step][codes], capacities)
+        for i in range(0, resamples, step)
+    ]
+    return pd.DataFrame({k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]})
+
+
+def _group_codes(groups: Any, n: int) -> tuple[np.ndarray, int]:
+    codes, uniques = pd.factorize(np.asarray(groups), use_na_sentinel=False)
+    if len(codes) != n:
+        raise ModelError(f"groups: expected {n} values, got {len(codes)}")
+    return codes, len(uniques)
+
+
+def compare_models(
+    y: Any,
+    predictions: Mapping[str, Any],
+    groups: Any = None,
+    *,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    level: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Metrics of several models' probabilities on the same rows, with bootstrap intervals.
+
+    Returns a tidy DataFrame: ``model``, ``metric``, ``value`` (:func:`binary_metrics`), and
+    ``low`` and ``high``, the ``level`` percentile interval over ``resamples`` resamples of
+    ``groups`` (:func:`bootstrap_metrics`; the same resamples for every model). ``rows`` and
+    ``positives`` have no interval; ``resamples=0`` leaves every interval missing. Without
+    rows, each model gets ``rows`` and ``positives`` of 0 and nothing else.
+
+    Examples
+    --------
+    >>> y = np.array([0, 0, 1, 1] * 50)
+    >>> frame = compare_models(y, {"good": y * 0.6 + 0.2, "coin": np.full(200, 0.5)})
+    >>> frame.query("metric == 'roc_auc'")[["model", "value"]].to_numpy().tolist()
+    [['good', 1.0], ['coin', 0.5]]
+    """
+    frames = []
+    tail = (1 - level) / 2
+    if len(np.asarray(y)) == 0:  # nothing to measure: say so, one row per model
+        return pd.DataFrame(
+            [(name, metric, 0.0, np.nan, np.nan) for name in predictions
+             for metric in ("rows", "positives")],
+            columns=["model", "metric", "value", "low", "high"],
+        )  # fmt: skip
+    for name, p in predictions.items():
+        values = binary_metrics(y, p)
+        frame = pd.DataFrame(
+            {"model": name, "metric": list(values), "value": list(values.values())}
+        )
+        frame["low"] = frame["high"] = np.nan
+        if resamples > 0:
+            draws = bootstrap_metrics(y, p, groups, resamples=resamples, seed=seed)
+            bounds = draws.quantile([tail, 1 - tail]).T
+            frame["low"] = frame["metric"].map(bounds.iloc[:, 0])
+            frame["high"] = frame["metric"].map(bounds.iloc[:, 1])
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
 def population_stability_index(expected: Any, actual: Any, bins: int = 10) -> float:
     """How far the distribution of ``actual`` moved from ``expected`` (PSI).
 
@@ -187,6 +408,19 @@ def population_stability_index(expected: Any, actual: Any, bins: int = 10) -> fl
 
 
 # --- splits ------------------------------------------------------------------------------------
+
+
+def label_reaches(cutoffs: pd.Series, horizon_days: int, start: pd.Timestamp) -> pd.Series:
+    """Whether the label window ``[cutoff, cutoff + horizon)`` of each row reaches ``start``
+    or past it: such a training label looks into a period that begins at ``start``.
+
+    Examples
+    --------
+    >>> cutoffs = pd.Series(pd.to_datetime(["2025-01-01", "2025-03-01"], utc=True))
+    >>> label_reaches(cutoffs, 60, pd.Timestamp("2025-03-05", tz="UTC")).tolist()
+    [False, True]
+    """
+    return cutoffs + pd.Timedelta(days=horizon_days) > start
 
 
 def time_split(
@@ -231,8 +465,7 @@ def time_split(
     for target, days in horizons.items():
         column = f"y_{target}"
         if column in train:
-            looks_ahead = train["cutoff"] + pd.Timedelta(days=days) > start
-            train[column] = train[column].mask(looks_ahead)
+            train[column] = train[column].mask(label_reaches(train["cutoff"], days, start))
     labels = [f"y_{t}" for t in horizons if f"y_{t}" in train]
     train = train.loc[train[labels].notna().any(axis=1)].reset_index(drop=True)
     return train, test
@@ -376,15 +609,188 @@ class LogisticBaseline:
         return cls(**values)
 
 
-def evaluation_frame(rows: list[tuple[str, str, dict[str, float]]]) -> pd.DataFrame:
-    """Tidy table (``target``, ``model``, ``metric``, ``value``) from per-model metric dicts."""
-    records = [
-        (target, model, metric, value)
-        for target, model, metrics in rows
-        for metric, value in metrics.items()
-    ]
-    frame = pd.DataFrame(records, columns=["target", "model", "metric", "value"])
+@dataclasses.dataclass
+class LightGBMBaseline:
+    """``lightgbm.LGBMClassifier()`` with its default settings, on the same features.
+
+    Text columns become pandas categories (LightGBM's own categorical handling); the fitted
+    model is kept as LightGBM's text format, so it is stored as JSON like the other baselines.
+    """
+
+    booster: str = ""
+    categories: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+
+    def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        columns: dict[Any, Any] = {}
+        for name in X.columns:
+            if str(name) in self.categories:
+                text = X[name].astype("str").where(X[name].notna())
+                columns[name] = pd.Categorical(text, categories=self.categories[str(name)])
+            else:
+                columns[name] = pd.to_numeric(X[name], errors="coerce").astype("float64")
+        return pd.DataFrame(columns, index=X.index)
+
+    def fit(self, X: pd.DataFrame, y: Any) -> LightGBMBaseline:
+        import lightgbm as lgb
+
+        self.categories = {
+            str(name): sorted(X[name].dropna().astype("str").unique().tolist())
+            for name in X.columns
+            if not (pd.api.types.is_numeric_dtype(X[name]) or pd.api.types.is_bool_dtype(X[name]))
+        }
+        model = lgb.LGBMClassifier(verbose=-1)  # defaults; verbose only silences the log
+        model.fit(self._frame(X), np.asarray(y, dtype=int))
+        self.booster = model.booster_.model_to_string()
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        import lightgbm as lgb
+
+        if not self.booster:
+            raise ModelError("LightGBMBaseline: call fit first")
+        model = lgb.Booster(model_str=self.booster)
+        return np.asarray(model.predict(self._frame(X)), dtype=float)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> LightGBMBaseline:
+        return cls(**values)
+
+
+@dataclasses.dataclass
+class NaiveBayesBaseline:
+    """The naive-Bayes probability of Odoo's CRM (``crm.lead``'s predictive lead scoring).
+
+    Odoo keeps, for each chosen field and value, how many won and lost leads had it, each count
+    starting at 0.1 (its ``crm.lead.scoring.frequency`` table), and scores a lead
+    ``Sw / (Sw + Sl)`` with ``Sw = P(won) * prod P(value | won)`` (``Sl`` alike), over the
+    fields whose value it has seen (``_pls_get_naive_bayes_probabilities``). The stage counts
+    cumulatively: a won lead counts in every stage, a lost one in its stage and every earlier
+    one, and ``P(stage | won)`` divides by all won leads. Here a positive label is a won lead
+    and a negative one a lost lead; the fields are every feature (``fields=None``) or the ones
+    given; numbers are cut into ``bins`` equal-count value buckets of the training rows, since
+    Odoo works on field values. A missing value adds nothing, as an empty field in Odoo.
+    Probabilities are clipped to [0.0001, 0.9999], as Odoo's [0.01%, 99.99%].
+    """
+
+    fields: list[str] | None = None
+    bins: int = 10
+    edges: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+    counts: dict[str, dict[str, list[Any]]] = dataclasses.field(default_factory=dict)
+    won: float = 0.0
+    lost: float = 0.0
+
+    STAGE: ClassVar[str] = "stage"
+
+    def _values(self, X: pd.DataFrame, name: str) -> pd.Series:
+        """The field's value of each row as text (a bucket number for numbers); NA if empty."""
+        if name in self.edges:
+            numbers = pd.to_numeric(X[name], errors="coerce").to_numpy(float, na_value=np.nan)
+            bucket = np.searchsorted(np.asarray(self.edges[name]), numbers, side="right")
+            return pd.Series(bucket.astype(str), index=X.index).where(~np.isnan(numbers))
+        return X[name].astype("str").where(X[name].notna())
+
+    def fit(self, X: pd.DataFrame, y: Any) -> NaiveBayesBaseline:
+        won = np.asarray(y, dtype=int) == 1
+        names = [str(c) for c in X.columns] if self.fields is None else list(self.fields)
+        missing = [c for c in names if c not in X]
+        if missing:
+            raise ModelError(f"NaiveBayesBaseline: field(s) {missing[:5]} not in the features")
+        self.edges, self.counts = {}, {}
+        for name in names:
+            column = X[name]
+            if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+                numbers = pd.to_numeric(column, errors="coerce").to_numpy(float, na_value=np.nan)
+                known = numbers[~np.isnan(numbers)]
+                quantiles = np.linspace(0, 1, self.bins + 1)[1:-1]
+                cuts = np.unique(np.quantile(known, quantiles)) if len(known) else np.empty(0)
+                self.edges[name] = [float(c) for c in cuts]
+            values = self._values(X, name)
+            seen = values.notna().to_numpy()
+            if name == self.STAGE:
+                table = self._stage_counts(values[seen], won[seen])
+            else:
+                table = pd.crosstab(values[seen], won[seen]).reindex(columns=[True, False])
+                table = table.fillna(0)
+            self.counts[name] = {
+                "values": [str(v) for v in table.index],
+                "won": [float(c) + 0.1 for c in table[True]],
+                "lost": [float(c) + 0.1 for c in table[False]],
+            }
+        # Odoo's totals are the first stage's counts: every closed lead, plus 0.1
+        self.won, self.lost = float(won.sum()) + 0.1, float((~won).sum()) + 0.1
+        return self
+
+    @staticmethod
+    def _stage_counts(stages: pd.Series, won: np.ndarray) -> pd.DataFrame:
+        ordered = sorted((s for s in STAGE_RANK if STAGE_RANK[s] >= 0), key=STAGE_RANK.__getitem__)
+        rank = stages.map(STAGE_RANK).to_numpy(dtype=float, na_value=np.nan)
+        lost_ranks = rank[~won & ~np.isnan(rank)]
+        return pd.DataFrame(
+            {
+                True: [float(won.sum())] * len(ordered),
+                False: [float((lost_ranks >= STAGE_RANK[s]).sum()) for s in ordered],
+            },
+            index=ordered,
+        )
+
+    def log_odds(self, X: pd.DataFrame) -> np.ndarray:
+        """``log(Sw / Sl)`` of each row."""
+        if not self.counts:
+            raise ModelError("NaiveBayesBaseline: call fit first")
+        total = np.full(len(X), math.log(self.won / self.lost))
+        for name, table in self.counts.items():
+            won, lost = np.asarray(table["won"]), np.asarray(table["lost"])
+            if name == self.STAGE:
+                ratio = np.log(won / self.won) - np.log(lost / self.lost)
+            else:
+                ratio = np.log(won / won.sum()) - np.log(lost / lost.sum())
+            code = pd.Index(table["values"]).get_indexer(self._values(X, name))
+            total += np.where(code >= 0, np.append(ratio, 0.0)[code], 0.0)
+        return total
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        p = 0.5 * (1 + np.tanh(0.5 * self.log_odds(X)))
+        return np.clip(p, 1e-4, 1 - 1e-4)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> NaiveBayesBaseline:
+        return cls(**values)
+
+
+class Baseline(Protocol):
+    """What every baseline does: learn from features and labels, give probabilities, and
+    round-trip through JSON."""
+
+    def fit(self, X: pd.DataFrame, y: Any) -> Self: ...
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+#: The baselines every evaluation shows, by the name the evaluation gives them.
+BASELINES: dict[str, Any] = {
+    "logistic": LogisticBaseline,
+    "lightgbm": LightGBMBaseline,
+    "naive_bayes": NaiveBayesBaseline,
+    "points": PointsBaseline,
+}
+
+
+def evaluation_frame(parts: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One tidy table (``target``, ``model``, ``metric``, ``value``, ``low``, ``high``) of
+    :func:`compare_models` results by target, the targets in funnel order."""
     order = {t: i for i, t in enumerate(TARGETS)}
-    return frame.sort_values(
-        ["target", "model"], key=lambda s: s.map(order) if s.name == "target" else s, kind="stable"
-    ).reset_index(drop=True)
+    frames = [frame.assign(target=target) for target, frame in parts.items()]
+    frame = pd.concat(frames, ignore_index=True)[
+        ["target", "model", "metric", "value", "low", "high"]
+    ]
+    return frame.sort_values("target", key=lambda s: s.map(order), kind="stable").reset_index(
+        drop=True
+    )

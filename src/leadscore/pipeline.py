@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import warnings
 
 import numpy as np
 import pandas as pd
 
 from leadscore.config import Config
 from leadscore.data import CRMData
-from leadscore.errors import ConfigError
+from leadscore.errors import ConfigError, DataWarning
 from leadscore.evaluate import time_split
 from leadscore.features import build_training_table
 from leadscore.scorer import LeadScorer
+from leadscore.sufficiency import SufficiencyReport, check_sufficiency
 
 __all__ = ["TrainResult", "default_cutoffs", "holdout_start", "train_scorer"]
 
@@ -62,7 +64,8 @@ def holdout_start(
     if len(labelled) < 4:
         raise ConfigError(
             f"only {len(labelled)} cutoffs have labels observed for every target (horizons "
-            f"{horizons} days, data until {observed_until.date()}); a holdout needs at least four"
+            f"{horizons} days, data until {observed_until.date()}); a holdout needs at least four: "
+            "use shorter horizons in [labels] (e.g. customer_days = 90) or a longer history"
         )
     first_test = min(int(np.ceil(len(labelled) * (1 - test_fraction))), len(labelled) - 1)
     return pd.Timestamp(labelled[max(first_test, 2)])
@@ -75,6 +78,7 @@ class TrainResult:
     test: pd.DataFrame
     evaluation: pd.DataFrame
     test_start: pd.Timestamp
+    sufficiency: SufficiencyReport | None = None
 
 
 def train_scorer(
@@ -89,7 +93,11 @@ def train_scorer(
     """Build the training table, split it by time, fit a LeadScorer and evaluate it.
 
     Test cutoffs come after the training cutoffs plus the horizon: training labels that would
-    look into the test period are dropped (:func:`leadscore.evaluate.time_split`).
+    look into the test period are dropped (:func:`leadscore.evaluate.time_split`). Before any
+    model is fitted, each target's rows, outcomes and cutoffs left after that purge are checked
+    (:func:`leadscore.sufficiency.check_sufficiency`): below the minimums it stops with an
+    :class:`~leadscore.errors.InsufficientDataError` that names the numbers and the way out;
+    below the recommended counts it warns (:class:`~leadscore.errors.DataWarning`).
     """
     config = config or Config()
     horizons = config.labels.horizons
@@ -97,12 +105,19 @@ def train_scorer(
     observed_until = crm.time_span()[1]
     start = holdout_start(cutoffs, observed_until, horizons, test_fraction=test_fraction)
     table = build_training_table(crm, cutoffs, config=config, progress=progress)
+    sufficiency = check_sufficiency(
+        table, horizons=horizons, test_start=start, history=crm.time_span(),
+        warmup_days=WARMUP_DAYS, test_fraction=test_fraction,
+    )  # fmt: skip
+    sufficiency.raise_if_insufficient()
+    for caution in sufficiency.cautions:
+        warnings.warn(caution, DataWarning, stacklevel=2)
     train, test = time_split(table, horizons=horizons, test_start=start)
     with _status(f"Fitting one model per target on {len(train):,} rows", progress):
         scorer = LeadScorer(config=config, random_state=random_state).fit(train)
     with _status(f"Evaluating on {len(test):,} holdout rows", progress):
         evaluation = scorer.evaluate(test)
-    return TrainResult(scorer, train, test, evaluation, start)
+    return TrainResult(scorer, train, test, evaluation, start, sufficiency)
 
 
 def _status(message: str, show: bool) -> contextlib.AbstractContextManager[object]:

@@ -30,7 +30,7 @@ from leadscore.criteria import monotone_constraints
 from leadscore.data import CRMData
 from leadscore.domain import TARGET_STAGES, TARGETS
 from leadscore.errors import DataWarning, ModelError, NotFittedError
-from leadscore.evaluate import LogisticBaseline, PointsBaseline, binary_metrics, evaluation_frame
+from leadscore.evaluate import BASELINES, BOOTSTRAP_RESAMPLES, compare_models, evaluation_frame
 from leadscore.features import build_features, feature_columns
 from leadscore.model import LeadModel
 
@@ -156,8 +156,8 @@ class LeadScorer:
                 else np.arange(len(y))
             )
             self.baselines_[target] = {
-                "points": PointsBaseline().fit(X.iloc[sample], y[sample]),
-                "logistic": LogisticBaseline().fit(X.iloc[sample], y[sample]),
+                name: baseline().fit(X.iloc[sample], y[sample])
+                for name, baseline in BASELINES.items()
             }
             self.label_counts_[target] = {"rows": len(y), "positives": int(y.sum())}
             last = table.loc[rows, "cutoff"].max() + pd.Timedelta(days=horizons[target])
@@ -260,11 +260,26 @@ class LeadScorer:
 
     # -- evaluation ------------------------------------------------------------------------------
 
-    def evaluate(self, table: pd.DataFrame) -> pd.DataFrame:
-        """Metrics per target for leadscore and both baselines, on the same labelled rows.
+    def predictions(self, X: pd.DataFrame, target: str) -> dict[str, np.ndarray]:
+        """The probability of ``target`` by leadscore and by each baseline, for each row of a
+        feature table: ``{"leadscore": ..., "logistic": ..., ...}``."""
+        self._check_fitted()
+        features = self._features(X)
+        out = {"leadscore": self.models_[target].predict_proba(features)[:, 1]}
+        for name, baseline in self.baselines_[target].items():
+            out[name] = baseline.predict_proba(features)
+        return out
 
-        Returns a tidy DataFrame: ``target``, ``model`` (``leadscore``, ``logistic``,
-        ``points``), ``metric``, ``value``. Evaluate on rows the scorer did not train on, for
+    def evaluate(
+        self, table: pd.DataFrame, *, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0
+    ) -> pd.DataFrame:
+        """Metrics per target for leadscore and every baseline, on the same labelled rows.
+
+        Returns a tidy DataFrame: ``target``, ``model`` (``leadscore``, then the baselines of
+        :data:`leadscore.evaluate.BASELINES`), ``metric``, ``value``, and ``low`` and ``high``,
+        a 95% bootstrap interval over ``resamples`` resamples of the contacts
+        (:func:`leadscore.evaluate.compare_models`; 0 skips them). A target without labelled
+        rows is there with ``rows`` 0. Evaluate on rows the scorer did not train on, for
         example the test part of :func:`leadscore.evaluate.time_split`.
         """
         self._check_fitted()
@@ -274,26 +289,24 @@ class LeadScorer:
                 f"table: no label column ({', '.join(labels)}) to evaluate on; build it with "
                 "build_training_table"
             )
-        rows: list[tuple[str, str, dict[str, float]]] = []
+        parts: dict[str, pd.DataFrame] = {}
         for target in TARGETS:
             if f"y_{target}" not in table:
                 continue
-            label = table[f"y_{target}"]
-            present = label.notna().to_numpy()
-            if not present.any():
-                continue
-            y = label[present].astype("int64").to_numpy()
-            X = self._features(table.loc[present])
-            predictions = {
-                "leadscore": self.models_[target].predict_proba(X)[:, 1],
-                "logistic": self.baselines_[target]["logistic"].predict_proba(X),
-                "points": self.baselines_[target]["points"].predict_proba(X),
-            }
-            for name, p in predictions.items():
-                rows.append((target, name, binary_metrics(y, p)))
-        if not rows:
-            raise ModelError("table: no labelled rows to evaluate on")
-        return evaluation_frame(rows)
+            present = table[f"y_{target}"].notna().to_numpy()
+            rows = table.loc[present]
+            names = ["leadscore", *self.baselines_[target]]
+            predictions = (
+                self.predictions(rows, target) if len(rows) else dict.fromkeys(names, np.empty(0))
+            )
+            parts[target] = compare_models(
+                rows[f"y_{target}"].astype("int64").to_numpy(),
+                predictions,
+                rows["contact_id"].to_numpy() if "contact_id" in rows else None,
+                resamples=resamples,
+                seed=seed,
+            )
+        return evaluation_frame(parts)
 
     # -- persistence (see leadscore._format) -----------------------------------------------------
 

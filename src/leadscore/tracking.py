@@ -259,11 +259,7 @@ def _log_plots(mlflow: Any, scorer: Any, test: pd.DataFrame, folder: Path) -> No
             continue
         y = label[rows].astype("int64").to_numpy()
         X = test.loc[rows, scorer.feature_names_]
-        predictions = {
-            "leadscore": scorer.models_[target].predict_proba(X)[:, 1],
-            "logistic": scorer.baselines_[target]["logistic"].predict_proba(X),
-            "points": scorer.baselines_[target]["points"].predict_proba(X),
-        }
+        predictions = scorer.predictions(X, target)
         plots.save(plots.calibration_plot(y, predictions, title=f"Calibration: {target}"),
                    folder / f"calibration_{target}.png")  # fmt: skip
         plots.save(plots.lift_plot(y, predictions, title=f"Lift: {target}"),
@@ -346,7 +342,7 @@ def _decide_champion(
     if current is not None:
         try:
             champion = load_scorer(f"models:/{name}/{current.version}", tracking_uri=uri)
-            champion_metric = _holdout_metric(champion.evaluate(test))
+            champion_metric = _holdout_metric(champion.evaluate(test, resamples=0))
         except LeadscoreError as exc:
             reason = str(exc)
     promoted = current is None or (champion_metric is not None and new_metric > champion_metric)
@@ -442,10 +438,15 @@ def _log_run(
     (work / _PARAMS_ARTIFACT).write_text(json.dumps(params, indent=2))
     mlflow.log_artifact(str(work / _PARAMS_ARTIFACT))
     names = evaluation["target"] + "." + evaluation["model"] + "." + evaluation["metric"]
-    values = evaluation["value"].to_numpy(dtype=float)
-    metrics = {
-        name: float(value) for name, value in zip(names, values, strict=True) if np.isfinite(value)
-    }
+    # each metric, and the ends of its 95% bootstrap interval as <metric>.low / .high
+    metrics: dict[str, float] = {}
+    for column, suffix in (("value", ""), ("low", ".low"), ("high", ".high")):
+        values = evaluation[column].to_numpy(dtype=float)
+        metrics |= {
+            name + suffix: float(value)
+            for name, value in zip(names, values, strict=True)
+            if np.isfinite(value)
+        }
     for target, model in scorer.models_.items():
         for key, value in model.validation_scores_.items():
             metrics[f"{target}.validation.{key}"] = float(value)
