@@ -36,7 +36,7 @@ from leadscore.errors import (
     format_values,
 )
 
-__all__ = ["TABLES", "CRMData", "positions"]
+__all__ = ["TABLES", "CRMData", "parse_times", "positions", "read_tables", "stage_names"]
 
 TIME_DTYPE = "datetime64[us, UTC]"
 SCHEMA_FILE = "schema.json"
@@ -132,7 +132,17 @@ def as_ids(values: pd.Series, table: str, column: str, *, nullable: bool) -> pd.
     return ids
 
 
-def _as_times(values: pd.Series, table: str, column: str) -> pd.Series:
+def parse_times(values: pd.Series, table: str, column: str) -> pd.Series:
+    """Each row's time in UTC, ``NaT`` where it is missing or unparseable.
+
+    The per-row check behind :func:`_as_times`: batch scoring sets such rows aside instead of
+    failing the table. A column of numbers (or of another wrong type) still raises.
+
+    Examples
+    --------
+    >>> parse_times(pd.Series(["2025-01-01", "soon", None]), "stages", "timestamp").isna().tolist()
+    [False, True, True]
+    """
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         times = values.dt.tz_convert("UTC")
     elif pd.api.types.is_datetime64_dtype(values):
@@ -152,6 +162,15 @@ def _as_times(values: pd.Series, table: str, column: str) -> pd.Series:
         if retry.any():
             times = times.copy()
             times[retry] = pd.to_datetime(text[retry], utc=True, errors="coerce", format="mixed")
+    return pd.Series(times.astype(TIME_DTYPE))
+
+
+def _as_times(values: pd.Series, table: str, column: str) -> pd.Series:
+    times = parse_times(values, table, column)
+    if not (
+        isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values)
+    ):
+        text = blank_to_missing(values)
         bad = times.isna() & text.notna()
         if bad.any():
             raise SchemaError(
@@ -171,7 +190,7 @@ def _as_times(values: pd.Series, table: str, column: str) -> pd.Series:
             count=int(missing.sum()),
             values=[f"row {i}" for i in np.flatnonzero(missing.to_numpy())[:5]],
         )
-    return pd.Series(times.astype(TIME_DTYPE))
+    return times
 
 
 def _as_numbers(values: pd.Series, table: str, column: str) -> pd.Series:
@@ -212,7 +231,16 @@ def _map_values(text: pd.Series, lookup: Mapping[str, str | None]) -> pd.Series:
     return pd.Series(mapped[codes], index=text.index, dtype="str")
 
 
-def _map_stages(values: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
+def stage_names(values: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
+    """Each row's canonical stage name, missing where it is blank or unknown.
+
+    The per-row check behind :func:`_map_stages`.
+
+    Examples
+    --------
+    >>> stage_names(pd.Series(["MQL", "Won", "lost"]), {"Won": "customer"}).tolist()
+    ['mql', 'customer', 'lost']
+    """
     text = blank_to_missing(values)
     lookup: dict[str, str | None] = {}
     for value in text.dropna().unique():
@@ -220,7 +248,12 @@ def _map_stages(values: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
             lookup[value] = mapping[value]
         elif _canonical_token(value) in STAGES:
             lookup[value] = _canonical_token(value)
-    stages = _map_values(text, lookup)
+    return _map_values(text, lookup)
+
+
+def _map_stages(values: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
+    text = blank_to_missing(values)
+    stages = stage_names(values, mapping)
     bad = stages.isna()
     if bad.any():
         missing = text.isna() & bad
@@ -384,6 +417,50 @@ def _data_config(config: Config | DataConfig | None) -> DataConfig:
     if isinstance(config, DataConfig):
         return config
     raise ConfigError(f"expected a leadscore Config or DataConfig, got {type(config).__name__}")
+
+
+def read_tables(
+    path: str | Path, *, config: Config | DataConfig | None = None
+) -> dict[str, pd.DataFrame | None]:
+    """The tables of a CRM folder as read, before validation (``None`` for an absent optional one).
+
+    :meth:`CRMData.read` validates them; batch scoring first sets bad rows aside
+    (:mod:`leadscore.triage`).
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise DataNotFoundError(f"{folder}: no such data folder")
+    data_config = _data_config(config)
+    schema_path = folder / SCHEMA_FILE
+    schema: dict[str, dict[str, str]] = {}
+    if schema_path.exists():
+        schema = json.loads(schema_path.read_text())
+    frames: dict[str, pd.DataFrame | None] = {}
+    for table in (*TABLES, "truth"):
+        candidates = [
+            folder / f"{table}.{suffix}"
+            for suffix in ("parquet", "pq", "csv", "csv.gz")
+            if (folder / f"{table}.{suffix}").exists()
+        ]
+        if len(candidates) > 1:
+            raise SchemaError(
+                table,
+                None,
+                f"more than one file in {folder}",
+                values=[c.name for c in candidates],
+            )
+        if not candidates:
+            if table in ("contacts", "activities", "stages"):
+                raise DataNotFoundError(f"{table}: no {table}.parquet or {table}.csv in {folder}")
+            frames[table] = None
+            continue
+        spec = _SPECS[table]
+        mapped = data_config.columns.get(table, {})
+        text_columns = tuple(mapped.get(c, c) for c in (*spec.ids, *spec.nullable_ids))
+        frames[table] = read_frame(
+            candidates[0], table=table, dtypes=schema.get(table), text_columns=text_columns
+        )
+    return frames
 
 
 class CRMData:
@@ -577,41 +654,8 @@ class CRMData:
         >>> CRMData.read(folder).contacts.equals(crm.contacts)
         True
         """
-        folder = Path(path)
-        if not folder.is_dir():
-            raise DataNotFoundError(f"{folder}: no such data folder")
         data_config = _data_config(config)
-        schema_path = folder / SCHEMA_FILE
-        schema: dict[str, dict[str, str]] = {}
-        if schema_path.exists():
-            schema = json.loads(schema_path.read_text())
-        frames: dict[str, pd.DataFrame | None] = {}
-        for table in (*TABLES, "truth"):
-            candidates = [
-                folder / f"{table}.{suffix}"
-                for suffix in ("parquet", "pq", "csv", "csv.gz")
-                if (folder / f"{table}.{suffix}").exists()
-            ]
-            if len(candidates) > 1:
-                raise SchemaError(
-                    table,
-                    None,
-                    f"more than one file in {folder}",
-                    values=[c.name for c in candidates],
-                )
-            if not candidates:
-                if table in ("contacts", "activities", "stages"):
-                    raise DataNotFoundError(
-                        f"{table}: no {table}.parquet or {table}.csv in {folder}"
-                    )
-                frames[table] = None
-                continue
-            spec = _SPECS[table]
-            mapped = data_config.columns.get(table, {})
-            text_columns = tuple(mapped.get(c, c) for c in (*spec.ids, *spec.nullable_ids))
-            frames[table] = read_frame(
-                candidates[0], table=table, dtypes=schema.get(table), text_columns=text_columns
-            )
+        frames = read_tables(path, config=data_config)
         return cls(
             contacts=frames["contacts"],  # type: ignore[arg-type]
             activities=frames["activities"],  # type: ignore[arg-type]
