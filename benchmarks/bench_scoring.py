@@ -59,7 +59,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[200_000, 1_000_000])
     parser.add_argument("--reasons-up-to", type=int, default=200_000)
     parser.add_argument("--chunk-size", type=int, default=50_000)
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "ls-bench-scoring")
+    parser.add_argument(
+        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "ls-bench-scoring"
+    )
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     model = _model(args.cache)

@@ -49,7 +49,7 @@ def _bin_numbers(values: pd.Series, edges: np.ndarray) -> np.ndarray:
 
 def _bin_categories(values: pd.Series, categories: list[str]) -> np.ndarray:
     text = values.astype("str")
-    codes = pd.Index(categories, dtype="str").get_indexer(text).astype(np.int64)
+    codes = pd.Index(categories, dtype="str").get_indexer(pd.Index(text)).astype(np.int64)
     codes = np.where(codes < 0, len(categories), codes)  # other
     return np.where(text.isna().to_numpy(), len(categories) + 1, codes)
 

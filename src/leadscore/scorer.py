@@ -32,7 +32,7 @@ from leadscore.drift import REFERENCE_FILE
 from leadscore.errors import DataNotFoundError, DataWarning, ModelError, NotFittedError
 from leadscore.evaluate import LogisticBaseline, PointsBaseline, binary_metrics, evaluation_frame
 from leadscore.features import build_features, feature_columns
-from leadscore.labels import US_PER_DAY, times_us, to_utc
+from leadscore.labels import US_PER_DAY, times_us
 from leadscore.model import LeadModel
 
 __all__ = ["GRADES", "LeadScorer"]
@@ -170,7 +170,7 @@ class LeadScorer:
         cutoffs = table["cutoff"]
         self.trained_cutoffs_ = (cutoffs.min().isoformat(), cutoffs.max().isoformat())
         self.version_ = self._fingerprint()
-        self.drift_reference_ = self._drift_reference(table, rng)
+        self.drift_reference_: dict[str, Any] | None = self._drift_reference(table, rng)
         return self
 
     def _drift_reference(self, table: pd.DataFrame, rng: np.random.Generator) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from leadscore.errors import ConfigError, DataWarning, LeadscoreError, TooManyRe
 from leadscore.explain import iter_chunks
 from leadscore.features import build_features
 from leadscore.labels import to_utc
-from leadscore.triage import REJECT_COLUMNS, triage
+from leadscore.triage import triage
 
 if TYPE_CHECKING:
     from leadscore.scorer import LeadScorer
@@ -450,9 +450,9 @@ def score_export(
                 scores = scores_table(scorer, chunk, when, reasons=reasons)
                 if drift is not None:
                     drift.add(chunk, scores[[f"p_{t}" for t in TARGETS]])
-                for counts, column in ((grades, "grade"), (prospect_grades, "prospect_grade")):
+                for tally, column in ((grades, "grade"), (prospect_grades, "prospect_grade")):
                     for grade, n in _grade_counts(scores, column).items():
-                        counts[grade] += n
+                        tally[grade] += n
                 scored += len(scores)
                 written = time.perf_counter()
                 writer.write(scores)
@@ -470,11 +470,11 @@ def score_export(
                 f"accounting: {contacts['rows']:,} contacts in, but {scored:,} scored and "
                 f"{contact_rejects:,} rejected; nothing written (please report this)"
             )
-        for name, counts in checked.tables.items():
-            total = counts["used"] + counts["rejected"] + counts["with_rejected_contact"]
-            if counts["rows"] != total:
+        for name, table_counts in checked.tables.items():
+            total = sum(table_counts[k] for k in ("used", "rejected", "with_rejected_contact"))
+            if table_counts["rows"] != total:
                 raise LeadscoreError(
-                    f"accounting: {name} has {counts['rows']:,} rows, but {total:,} accounted "
+                    f"accounting: {name} has {table_counts['rows']:,} rows, but {total:,} accounted "
                     "for; nothing written (please report this)"
                 )
         _write_table(rejects, tmp[1], csv)
@@ -489,8 +489,10 @@ def score_export(
         else:
             drift_table = drift.table()
             top = [
-                {"name": r.name, "kind": r.kind, "psi": round(float(r.psi), 4)}
-                for r in drift_table.head(5).itertuples()
+                {"name": name, "kind": kind, "psi": round(psi, 4)}
+                for name, kind, psi in drift_table[["name", "kind", "psi"]]
+                .head(5)
+                .itertuples(index=False)
             ]
             for r in drift_table[drift_table["psi"] > WARN_ABOVE].itertuples():
                 warnings.warn(

@@ -134,7 +134,7 @@ class _Reasons:
             {
                 "table": self.table,
                 "row": rows.astype(np.int64),
-                "contact_id": contact_ids.to_numpy(dtype=object, na_value=None)[rows],
+                "contact_id": contact_ids.astype(object).to_numpy()[rows],
                 "reason_code": codes,
                 "reason": _words(codes),
                 "column": self.column[rows],
