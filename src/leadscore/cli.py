@@ -238,12 +238,9 @@ def train(
 
 
 def _load_model(model: str, tracking_uri: str | None) -> Any:
-    from leadscore.scorer import LeadScorer
-    from leadscore.tracking import load_scorer
+    from leadscore.scoring import resolve_model
 
-    if "://" in model or model.startswith("models:/") or model.startswith("runs:/"):
-        return load_scorer(model, tracking_uri=tracking_uri)
-    return LeadScorer.load(model)
+    return resolve_model(model, tracking_uri)[0]
 
 
 @cli.command()

@@ -50,6 +50,7 @@ __all__ = [
     "ScoringSummary",
     "neutralise_formulas",
     "output_paths",
+    "resolve_model",
     "score_export",
     "scores_table",
 ]
@@ -299,7 +300,10 @@ class ScoringSummary:
         return lines
 
 
-def _load_scorer(model: Any, tracking_uri: str | None) -> tuple[LeadScorer, str, bool]:
+def resolve_model(model: Any, tracking_uri: str | None = None) -> tuple[LeadScorer, str, bool]:
+    """The scorer a model reference names, the reference in words, and whether it came from a
+    tracking server: a LeadScorer as is, a saved folder, or ``models:/NAME@ALIAS``,
+    ``models:/NAME/VERSION``, ``runs:/...`` (:func:`leadscore.tracking.load_scorer`)."""
     from leadscore.scorer import LeadScorer
     from leadscore.tracking import load_scorer
 
@@ -406,7 +410,7 @@ def score_export(
     as_of_from = "now" if as_of is None else "--as-of"
     when = pd.Timestamp.now(tz="UTC").floor("s") if as_of is None else to_utc(as_of)
     read_config = config if isinstance(config, Config) or config is None else load_config(config)
-    scorer, model_name, from_server = _load_scorer(model, tracking_uri)
+    scorer, model_name, from_server = resolve_model(model, tracking_uri)
     read_config = read_config or scorer.config
 
     from leadscore.data import read_tables
@@ -474,8 +478,8 @@ def score_export(
             total = sum(table_counts[k] for k in ("used", "rejected", "with_rejected_contact"))
             if table_counts["rows"] != total:
                 raise LeadscoreError(
-                    f"accounting: {name} has {table_counts['rows']:,} rows, but {total:,} accounted "
-                    "for; nothing written (please report this)"
+                    f"accounting: {name} has {table_counts['rows']:,} rows, but {total:,} "
+                    "accounted for; nothing written (please report this)"
                 )
         _write_table(rejects, tmp[1], csv)
         notes: list[str] = []

@@ -35,7 +35,7 @@ import pandas as pd
 from leadscore.config import Config
 from leadscore.data import CRMData, as_ids, blank_to_missing, parse_times, stage_names
 from leadscore.errors import SchemaError
-from leadscore.labels import LOST, StageTimeline, to_us
+from leadscore.labels import LOST, StageTimeline, times_us, to_us
 
 __all__ = ["REASONS", "REJECT_COLUMNS", "RejectReason", "Triage", "triage"]
 
@@ -164,7 +164,7 @@ def _check_times(
 
 
 def _at_or_after(times: pd.Series, t: int) -> np.ndarray:
-    us = times.to_numpy(dtype="datetime64[us]").view(np.int64)
+    us = times_us(times)
     return np.asarray(times.notna().to_numpy() & (us >= t), dtype=bool)
 
 
