@@ -10,6 +10,7 @@ from leadscore.features import build_features, build_training_table, feature_col
 from leadscore.labels import make_labels
 from leadscore.model import LeadModel
 from leadscore.scorer import LeadScorer
+from leadscore.scoring import ScoringSummary, score_export
 from leadscore.synthetic import make_crm
 
 __all__ = [
@@ -20,12 +21,14 @@ __all__ = [
     "LabelConfig",
     "LeadModel",
     "LeadScorer",
+    "ScoringSummary",
     "build_features",
     "build_training_table",
     "feature_columns",
     "load_config",
     "make_crm",
     "make_labels",
+    "score_export",
 ]
 
 __version__ = "0.1.0"

@@ -25,6 +25,7 @@ __all__ = [
     "as_ids",
     "as_times",
     "blank_to_missing",
+    "parse_times",
     "times_us",
     "to_us",
     "to_utc",
@@ -135,21 +136,22 @@ def as_ids(values: pd.Series, table: str, column: str, *, nullable: bool) -> pd.
     return ids
 
 
-def as_times(values: pd.Series, table: str, column: str, *, nullable: bool = False) -> pd.Series:
-    """A column as :data:`TIME_DTYPE`: aware times converted, naive ones read as UTC, text
-    parsed as ISO 8601 (then any format pandas reads); the index is kept.
+def parse_times(values: pd.Series, table: str, column: str) -> pd.Series:
+    """A column as :data:`TIME_DTYPE`, ``NaT`` where a value is missing or not a time: aware
+    times converted, naive ones read as UTC, text parsed as ISO 8601 (then any format pandas
+    reads); the index is kept. The lenient, per-row half of :func:`as_times`, for callers that
+    set bad rows aside instead of failing (batch scoring's triage).
 
     Raises
     ------
     SchemaError
-        For numbers or booleans, text that is not a time, and missing times unless
-        ``nullable``; the message names ``table``, ``column`` and a few offending values.
+        For a column of numbers or booleans (a wrong type, not a bad row).
 
     Examples
     --------
-    >>> as_times(pd.Series(["2025-03-01", "2025-03-01T14:30:00+01:00"]), "t", "c").tolist()
-    [Timestamp('2025-03-01 00:00:00+0000', tz='UTC'), Timestamp('2025-03-01 13:30:00+0000', tz='UTC')]
-    """  # noqa: E501
+    >>> parse_times(pd.Series(["2025-01-01", "soon", None]), "t", "c").isna().tolist()
+    [False, True, True]
+    """
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         times = values.dt.tz_convert("UTC")
     elif pd.api.types.is_datetime64_dtype(values):
@@ -171,6 +173,26 @@ def as_times(values: pd.Series, table: str, column: str, *, nullable: bool = Fal
         if retry.any():
             times = times.copy()
             times[retry] = pd.to_datetime(text[retry], utc=True, errors="coerce", format="mixed")
+    return pd.Series(times.astype(TIME_DTYPE), index=values.index)
+
+
+def as_times(values: pd.Series, table: str, column: str, *, nullable: bool = False) -> pd.Series:
+    """A column as :data:`TIME_DTYPE` (see :func:`parse_times`), every value a time.
+
+    Raises
+    ------
+    SchemaError
+        For numbers or booleans, text that is not a time, and missing times unless
+        ``nullable``; the message names ``table``, ``column`` and a few offending values.
+
+    Examples
+    --------
+    >>> as_times(pd.Series(["2025-03-01", "2025-03-01T14:30:00+01:00"]), "t", "c").tolist()
+    [Timestamp('2025-03-01 00:00:00+0000', tz='UTC'), Timestamp('2025-03-01 13:30:00+0000', tz='UTC')]
+    """  # noqa: E501
+    times = parse_times(values, table, column)
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        text = blank_to_missing(values)
         bad = times.isna() & text.notna()
         if bad.any():
             raise SchemaError(

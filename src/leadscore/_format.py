@@ -40,6 +40,7 @@ from leadscore._training import monotone_directions
 from leadscore.calibration import Calibrator
 from leadscore.config import Config
 from leadscore.domain import TARGETS
+from leadscore.drift import REFERENCE_FILE
 from leadscore.errors import DataNotFoundError, ModelError
 from leadscore.evaluate import BASELINES
 
@@ -219,6 +220,9 @@ def save_scorer(scorer: LeadScorer, path: str | Path) -> Path:
         for target, model in scorer.models_.items():
             save_model(model, tmp / target)
         (tmp / SCORER_FILE).write_text(text)
+        reference = getattr(scorer, "drift_reference_", None)
+        if reference is not None:
+            (tmp / REFERENCE_FILE).write_text(to_json(reference))
     return folder
 
 
@@ -264,4 +268,9 @@ def _scorer_from_saved(
     }
     # the version names the content; one saved with a date in it (before 0.2) is renamed
     scorer.version_ = content_version(scorer.models_)
+    # saved before drift was watched: no reference, and scoring says so
+    reference_file = folder / REFERENCE_FILE
+    scorer.drift_reference_ = (
+        json.loads(reference_file.read_text()) if reference_file.exists() else None
+    )
     return scorer

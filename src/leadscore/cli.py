@@ -52,7 +52,7 @@ def _handles_errors(command: _F) -> _F:
                 return command(*args, **kwargs)
             except LeadscoreError as exc:
                 err.print(f"error: {exc}", markup=False, soft_wrap=True)
-                sys.exit(EXIT_ERROR)
+                sys.exit(getattr(exc, "exit_code", EXIT_ERROR))
 
     return wrapper  # type: ignore[return-value]
 
@@ -255,12 +255,9 @@ def train(
 
 
 def _load_model(model: str, tracking_uri: str | None) -> Any:
-    from leadscore.scorer import LeadScorer
-    from leadscore.tracking import load_scorer
+    from leadscore.scoring import resolve_model
 
-    if "://" in model or model.startswith("models:/") or model.startswith("runs:/"):
-        return load_scorer(model, tracking_uri=tracking_uri)
-    return LeadScorer.load(model)
+    return resolve_model(model, tracking_uri)[0]
 
 
 @cli.command()
@@ -298,6 +295,107 @@ def evaluate(
     _print_evaluation(
         scorer.evaluate(test), f"{model} on cutoffs from {start.date()} ({len(test):,} rows)"
     )
+
+
+class _OneLineCommand(click.Command):
+    """A command whose argument errors are one line on stderr and exit code 2 (no usage text)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            err.print(f"error: {exc.format_message()}", markup=False, soft_wrap=True)
+            raise click.exceptions.Exit(EXIT_ERROR) from exc
+
+
+_SCORE_EPILOG = """\b
+Writes, each file atomically (a temporary file renamed when complete):
+  FILE                    the scores of every eligible contact
+  FILE.rejects.EXT        every contact (and bad activity/stage row) not scored, with its reason
+  FILE.drift.csv          population stability per feature and probability vs training
+\b
+Exit codes:
+  0  done
+  2  bad arguments, data folder, configuration or model reference (nothing written)
+  3  more bad rows than --max-reject-share in some table (nothing written)
+"""
+
+
+@cli.command(cls=_OneLineCommand, epilog=_SCORE_EPILOG)
+@_data_option
+@click.option(
+    "--model",
+    "model",
+    required=True,
+    help="Saved scorer folder, models:/NAME@ALIAS or models:/NAME/VERSION.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Scores file, .parquet or .csv; rejects and drift files go beside it.",
+)
+@_config_option("TOML configuration for reading the data (default: the model's).")
+@click.option("--as-of", "as_of", default=None, help="Point in time scored (UTC). [default: now]")
+@_tracking_option
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=50_000,
+    show_default=True,
+    help="Contacts scored and explained at a time (memory grows with it).",
+)
+@click.option(
+    "--max-reject-share",
+    type=click.FloatRange(0, 1),
+    default=0.01,
+    show_default=True,
+    help="Largest share of bad rows in any table before stopping with exit code 3.",
+)
+@click.option(
+    "--summary",
+    "summary_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the summary as JSON here (for schedulers).",
+)
+@click.option(
+    "--no-reasons", is_flag=True, help="Probabilities, scores and grades only, at prediction speed."
+)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@_handles_errors
+def score(
+    data_dir: Path,
+    model: str,
+    out_file: Path,
+    config_file: Path | None,
+    as_of: str | None,
+    tracking_uri: str | None,
+    chunk_size: int,
+    max_reject_share: float,
+    summary_file: Path | None,
+    no_reasons: bool,
+    quiet: bool,
+) -> None:
+    """Score every contact of a CRM export: the nightly batch job."""
+    from leadscore.scoring import score_export
+
+    result = score_export(
+        data_dir,
+        model,
+        out_file,
+        as_of=as_of,
+        config=config_file,
+        tracking_uri=tracking_uri,
+        chunk_size=chunk_size,
+        max_reject_share=max_reject_share,
+        summary=summary_file,
+        reasons=not no_reasons,
+        progress=not quiet,
+    )
+    for line in result.lines():
+        out.print(line, markup=False)
 
 
 @cli.command()

@@ -37,7 +37,7 @@ from leadscore.errors import (
     format_values,
 )
 
-__all__ = ["TABLES", "CRMData", "positions"]
+__all__ = ["TABLES", "CRMData", "positions", "read_tables", "stage_names"]
 
 SCHEMA_FILE = "schema.json"
 
@@ -133,7 +133,16 @@ def _map_values(text: pd.Series, lookup: Mapping[str, str | None]) -> pd.Series:
     return pd.Series(mapped[codes], index=text.index, dtype="str")
 
 
-def _map_stages(values: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
+def stage_names(values: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
+    """Each row's canonical stage name, missing where it is blank or unknown.
+
+    The per-row check behind :func:`_map_stages`.
+
+    Examples
+    --------
+    >>> stage_names(pd.Series(["MQL", "Won", "lost"]), {"Won": "customer"}).tolist()
+    ['mql', 'customer', 'lost']
+    """
     text = blank_to_missing(values)
     lookup: dict[str, str | None] = {}
     for value in text.dropna().unique():
@@ -141,7 +150,12 @@ def _map_stages(values: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
             lookup[value] = mapping[value]
         elif _canonical_token(value) in STAGES:
             lookup[value] = _canonical_token(value)
-    stages = _map_values(text, lookup)
+    return _map_values(text, lookup)
+
+
+def _map_stages(values: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
+    text = blank_to_missing(values)
+    stages = stage_names(values, mapping)
     bad = stages.isna()
     if bad.any():
         missing = text.isna() & bad
@@ -382,6 +396,45 @@ def _data_config(config: Config | DataConfig | None) -> DataConfig:
     raise ConfigError(f"expected a leadscore Config or DataConfig, got {type(config).__name__}")
 
 
+def read_tables(
+    path: str | Path, *, config: Config | DataConfig | None = None
+) -> dict[str, pd.DataFrame | None]:
+    """The tables of a CRM folder as read, before validation (``None`` for an absent optional one).
+
+    :meth:`CRMData.read` validates them; batch scoring first sets bad rows aside
+    (:mod:`leadscore.triage`).
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise DataNotFoundError(f"{folder}: no such data folder")
+    data_config = _data_config(config)
+    schema = _read_schema(folder / SCHEMA_FILE)
+    frames: dict[str, pd.DataFrame | None] = {}
+    for table in (*TABLES, "truth"):
+        candidates = [
+            folder / f"{table}.{suffix}"
+            for suffix in ("parquet", "pq", "csv", "csv.gz")
+            if (folder / f"{table}.{suffix}").exists()
+        ]
+        if len(candidates) > 1:
+            raise SchemaError(
+                table,
+                None,
+                f"more than one file in {folder}",
+                values=[c.name for c in candidates],
+            )
+        if not candidates:
+            if table in ("contacts", "activities", "stages"):
+                raise DataNotFoundError(f"{table}: no {table}.parquet or {table}.csv in {folder}")
+            frames[table] = None
+            continue
+        spec = _SPECS[table]
+        mapped = data_config.columns.get(table, {})
+        text_columns = tuple(mapped.get(c, c) for c in (*spec.ids, *spec.nullable_ids))
+        frames[table] = _read_table(candidates[0], table, schema.get(table), text_columns)
+    return frames
+
+
 class CRMData:
     """The tables of a CRM: contacts, accounts (optional), activities and the stage history.
 
@@ -580,36 +633,8 @@ class CRMData:
         >>> CRMData.read(folder).contacts.equals(crm.contacts)
         True
         """
-        folder = Path(path)
-        if not folder.is_dir():
-            raise DataNotFoundError(f"{folder}: no such data folder")
         data_config = _data_config(config)
-        schema = _read_schema(folder / SCHEMA_FILE)
-        frames: dict[str, pd.DataFrame | None] = {}
-        for table in (*TABLES, "truth"):
-            candidates = [
-                folder / f"{table}.{suffix}"
-                for suffix in ("parquet", "pq", "csv", "csv.gz")
-                if (folder / f"{table}.{suffix}").exists()
-            ]
-            if len(candidates) > 1:
-                raise SchemaError(
-                    table,
-                    None,
-                    f"more than one file in {folder}",
-                    values=[c.name for c in candidates],
-                )
-            if not candidates:
-                if table in ("contacts", "activities", "stages"):
-                    raise DataNotFoundError(
-                        f"{table}: no {table}.parquet or {table}.csv in {folder}"
-                    )
-                frames[table] = None
-                continue
-            spec = _SPECS[table]
-            mapped = data_config.columns.get(table, {})
-            text_columns = tuple(mapped.get(c, c) for c in (*spec.ids, *spec.nullable_ids))
-            frames[table] = _read_table(candidates[0], table, schema.get(table), text_columns)
+        frames = read_tables(path, config=data_config)
         return cls(
             contacts=frames["contacts"],  # type: ignore[arg-type]
             activities=frames["activities"],  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ __all__ = [
     "ModelError",
     "NotFittedError",
     "SchemaError",
+    "TooManyRejectsError",
     "format_values",
 ]
 
@@ -123,6 +124,15 @@ class InsufficientDataError(LeadscoreError, ValueError):
 
 class NotFittedError(ModelError, _SklearnNotFittedError):  # type: ignore[misc]
     """A model was used before it was fitted (also a scikit-learn ``NotFittedError``)."""
+
+
+class TooManyRejectsError(LeadscoreError):
+    """Too many rows of an export are bad to score it; nothing was written.
+
+    The command line exits with :attr:`exit_code` 3 (2 is for every other error).
+    """
+
+    exit_code = 3
 
 
 class DataWarning(UserWarning):

@@ -4,7 +4,8 @@ MLflow copies this file into the logged model and runs it on load; it unpickles 
 scorer itself travels as an artifact folder of LightGBM text models and JSON, read by
 :meth:`leadscore.LeadScorer.load`. ``predict`` takes a feature table (as from
 :func:`leadscore.build_features`) and returns the scores table; pass ``params={"as_of": ...}`` to
-stamp the ``as_of`` column.
+stamp the ``as_of`` column, and ``params={"reasons": False}`` for probabilities, scores and grades
+at prediction speed (no criteria columns nor reasons).
 """
 
 from __future__ import annotations
@@ -35,8 +36,13 @@ class LeadScorerModel(PythonModel):
     # no type hints here: MLflow would read them as an input schema
     def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
         frame = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
-        as_of = (params or {}).get("as_of")
-        return self.scorer.scores(frame, as_of=as_of)
+        from leadscore.scoring import scores_table
+
+        params = params or {}
+        reasons = params.get("reasons", True)
+        if isinstance(reasons, str):  # a parameter given as text
+            reasons = reasons.strip().lower() not in ("false", "0", "no")
+        return scores_table(self.scorer, frame, params.get("as_of"), reasons=bool(reasons))
 
 
 mlflow.models.set_model(LeadScorerModel())

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from leadscore import _format
-from leadscore._conventions import US_PER_DAY, times_us, to_utc
+from leadscore._conventions import US_PER_DAY, times_us
 from leadscore.config import Config
 from leadscore.criteria import monotone_constraints
 from leadscore.data import CRMData
@@ -40,6 +40,8 @@ __all__ = ["GRADES", "LeadScorer"]
 GRADES: dict[str, int] = {"A": 90, "B": 70, "C": 40, "D": 1}
 #: Rows a baseline is fitted on at most (a random sample beyond that).
 BASELINE_MAX_ROWS = 200_000
+#: Training rows the drift reference is computed on at most (a random sample beyond that).
+DRIFT_MAX_ROWS = 200_000
 
 
 def scores_from_quantiles(p: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
@@ -165,7 +167,20 @@ class LeadScorer:
         cutoffs = table["cutoff"]
         self.trained_cutoffs_ = (cutoffs.min().isoformat(), cutoffs.max().isoformat())
         self.version_ = _format.content_version(self.models_)
+        self.drift_reference_: dict[str, Any] | None = self._drift_reference(table, rng)
         return self
+
+    def _drift_reference(self, table: pd.DataFrame, rng: np.random.Generator) -> dict[str, Any]:
+        """Distributions of the features and probabilities on (a sample of) the training rows."""
+        from leadscore.drift import reference
+
+        rows = (
+            np.sort(rng.choice(len(table), DRIFT_MAX_ROWS, replace=False))
+            if len(table) > DRIFT_MAX_ROWS
+            else np.arange(len(table))
+        )
+        sample = table.iloc[rows]
+        return reference(sample[self.feature_names_], self.predict_proba(sample))
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "models_"):
@@ -203,52 +218,17 @@ class LeadScorer:
         out.loc[self._already_prospect(X), "p_prospect"] = 1.0
         return out
 
-    def scores(self, X: pd.DataFrame, as_of: object | None = None, *, k: int = 3) -> pd.DataFrame:
+    def scores(
+        self, X: pd.DataFrame, as_of: object | None = None, *, k: int = 3, reasons: bool = True
+    ) -> pd.DataFrame:
         """The scores table (DESIGN section 6) of a feature table from :func:`build_features`.
 
-        One pass per target computes the calibrated probability, the contribution of each
-        qualification criterion (log-odds) and the top ``k`` reasons each way, chunk by chunk.
-        The unprefixed columns explain the customer target, the ``prospect_`` ones the prospect
-        target. Contacts already at sql or opportunity have reached *prospect*: ``p_prospect``
-        is 1, their prospect score 99, and their prospect explanation says so.
+        See :func:`leadscore.scoring.scores_table`; ``reasons=False`` leaves out the criteria
+        columns and reasons and scores at prediction speed.
         """
-        self._check_fitted()
-        features = self._features(X)
-        already = self._already_prospect(X)
-        criteria = dict(self.config.features.attribute_criteria)
-        out = pd.DataFrame(
-            {
-                "contact_id": X["contact_id"].to_numpy() if "contact_id" in X else X.index,
-                "account_id": X["account_id"].to_numpy() if "account_id" in X else None,
-            }
-        )
-        out["as_of"] = pd.Series(
-            pd.NaT if as_of is None else to_utc(as_of), index=out.index, dtype="datetime64[us, UTC]"
-        )
-        out["p_prospect"] = out["p_customer"] = np.nan
-        parts: dict[str, pd.DataFrame] = {}
-        for target, prefix in (("customer", ""), ("prospect", "prospect_")):
-            model = self.models_[target]
-            summary = model.summarize(features, k=k, criteria=criteria)
-            p = summary.proba.copy()
-            score = scores_from_quantiles(p, model.score_quantiles_)
-            part = summary.criteria.reset_index(drop=True).add_prefix(prefix)
-            reasons, codes = summary.reasons.copy(), summary.reason_codes.copy()
-            if target == "prospect" and already.any():
-                p[already], score[already] = 1.0, 99
-                part.loc[already, :] = np.nan
-                stage = X["stage"].astype("str").to_numpy()[already]
-                reasons[already] = "+ Already a prospect: at stage " + stage.astype(object)
-                codes[already] = "+TIME_ALREADY_PROSPECT"
-            out[f"p_{target}"] = p
-            part.insert(0, f"{prefix}score", score)
-            part.insert(1, f"{prefix}grade", grades_from_scores(score))
-            part[f"{prefix}reasons"] = pd.array(reasons, dtype="str")
-            part[f"{prefix}reason_codes"] = pd.array(codes, dtype="str")
-            parts[target] = part
-        out = pd.concat([out, parts["customer"], parts["prospect"]], axis=1)
-        out["model_version"] = self.version_
-        return out
+        from leadscore.scoring import scores_table
+
+        return scores_table(self, X, as_of, k=k, reasons=reasons)
 
     def score(
         self, crm: CRMData, as_of: object, *, features: pd.DataFrame | None = None

@@ -44,12 +44,15 @@ __all__ = [
     "TrainingRun",
     "check_tracking",
     "load_scorer",
+    "log_drift",
     "log_training",
     "resolve_tracking_uri",
 ]
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 DEFAULT_EXPERIMENT = "leadscore"
+#: Experiment of the scoring runs' drift (one run per scoring of a tracked model).
+SCORING_EXPERIMENT = "leadscore-scoring"
 DEFAULT_MODEL_NAME = "leadscore"
 #: The holdout metric that decides the champion: ROC AUC of the customer target.
 HOLDOUT_METRIC = ("customer", "leadscore", "roc_auc")
@@ -233,7 +236,9 @@ def _signature(features: pd.DataFrame, scores: pd.DataFrame) -> Any:
         else:
             kind = "string"
         outputs.append(ColSpec(kind, str(name), required=False))
-    params = ParamSchema([ParamSpec("as_of", "string", None)])
+    params = ParamSchema(
+        [ParamSpec("as_of", "string", None), ParamSpec("reasons", "boolean", True)]
+    )
     return ModelSignature(inputs=Schema(inputs), outputs=Schema(outputs), params=params)
 
 
@@ -317,6 +322,35 @@ def load_scorer(model_uri: str, *, tracking_uri: str | None = None) -> Any:
         if (folder / "scorer.json").exists():
             return LeadScorer.load(folder)
     raise ModelError(f"{model_uri}: no leadscore scorer in this model")
+
+
+def log_drift(
+    drift: pd.DataFrame, *, model_uri: str, as_of: pd.Timestamp, tracking_uri: str | None = None
+) -> str:
+    """Log a scoring run's drift (:mod:`leadscore.drift`) to MLflow; returns the run id.
+
+    One run in the ``leadscore-scoring`` experiment: the model URI and ``as_of`` as params,
+    ``psi.<name>`` per feature and probability as metrics, the drift table as a CSV artifact.
+    """
+    with _scoped_mlflow(tracking_uri) as mlflow, tempfile.TemporaryDirectory() as folder:
+        table = Path(folder) / "drift.csv"
+        drift.to_csv(table, index=False)
+        try:
+            experiment = _experiment(mlflow, SCORING_EXPERIMENT, None)
+            with mlflow.start_run(
+                experiment_id=experiment, run_name=f"score {as_of.date()}"
+            ) as run:
+                mlflow.log_params({"model_uri": model_uri, "as_of": as_of.isoformat()})
+                metrics = {
+                    f"psi.{kind}.{name}": float(psi)
+                    for name, kind, psi in drift[["name", "kind", "psi"]].itertuples(index=False)
+                    if np.isfinite(psi)
+                }
+                mlflow.log_metrics(metrics)
+                mlflow.log_artifact(str(table))
+        except Exception as exc:  # MLflow raises many kinds; the message is what matters
+            raise LeadscoreError(f"{model_uri}: cannot log drift to MLflow: {exc}") from exc
+    return str(run.info.run_id)
 
 
 def _decide_champion(
