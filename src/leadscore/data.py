@@ -75,6 +75,7 @@ _SPECS: dict[str, _TableSpec] = {
         required=("contact_id", "timestamp", "activity_type"),
         ids=("contact_id",),
         times=("timestamp",),
+        numbers=("value",),
         optional_text=("detail",),
     ),
     "stages": _TableSpec(
@@ -563,7 +564,9 @@ class CRMData:
         """Read a folder of ``contacts``, ``accounts`` (optional), ``activities`` and ``stages``.
 
         Each table is a file named after it with the suffix ``.parquet`` or ``.csv``. Column,
-        stage and activity names are mapped by ``config``. A ``schema.json`` written by
+        stage and activity names are mapped by ``config``. When ``config`` has a ``[sources]``
+        section, the folder holds a raw export instead and the tables are built from its files
+        by :func:`leadscore.sources.build_tables`. A ``schema.json`` written by
         :meth:`write` restores exact CSV column types; without it types are inferred, and
         identifier columns are always read as text.
 
@@ -580,6 +583,12 @@ class CRMData:
         folder = Path(path)
         if not folder.is_dir():
             raise DataNotFoundError(f"{folder}: no such data folder")
+        if isinstance(config, Config) and config.sources is not None:
+            from leadscore.sources import build_tables  # sources builds on this module
+
+            built = build_tables(folder, config)
+            names = DataConfig(stages=config.data.stages, activity_types=config.data.activity_types)
+            return cls(built.contacts, built.activities, built.stages, built.accounts, config=names)
         data_config = _data_config(config)
         schema_path = folder / SCHEMA_FILE
         schema: dict[str, dict[str, str]] = {}
