@@ -730,10 +730,22 @@ def build_tables(folder: str | Path, config: Config) -> SourceTables:
     known = [contacts["created_at"], activities["timestamp"], stages["timestamp"],
              stages["record_created"]]  # fmt: skip
     export_end = max(t.max() for t in known if t.notna().any())
-    contacts = _fill_created(
+    kept = _fill_created(
         contacts, [activities, stages], sources.missing_created, export_end, counts
     )
+    dropped = contacts["contact_id"][~contacts["contact_id"].isin(kept["contact_id"])]
+    if len(dropped):  # said with the contacts: "left out with their activities and stages"
+        activities = activities.loc[~activities["contact_id"].isin(dropped)]
+        stages = stages.loc[~stages["contact_id"].isin(dropped)].reset_index(drop=True)
+    contacts = kept
     undated = stages["timestamp"].isna()
+    if undated.any():
+        # a stage that another table dates (a status history) needs no date by rule
+        dated_pairs = stages.loc[~undated, ["contact_id", "stage"]].drop_duplicates()
+        pairs = stages[["contact_id", "stage"]].merge(dated_pairs, how="left", indicator=True)
+        stages = stages.loc[~(undated & (pairs["_merge"] == "both")).to_numpy()]
+        stages = stages.reset_index(drop=True)
+        undated = stages["timestamp"].isna()
     if undated.any():
         rule = sources.undated
         dated = _date_undated(stages, contacts, activities, rule, export_end)
