@@ -358,7 +358,7 @@ def test_hubspot_export_trains_and_scores(crm: ls.CRMData, tmp_path: Path) -> No
     config = load_config("preset:hubspot")
     built, _ = _quiet(ls.CRMData.read, tmp_path, config=config)
     table = ls.build_training_table(
-        built, pd.date_range("2024-04-01", periods=18, freq="MS"), config=config
+        built, pd.date_range("2024-06-01", periods=12, freq="MS"), config=config
     )
     assert {"account_decision_maker_engaged", "account_blocker_present"} <= set(table.columns)
     scorer, _ = _quiet(ls.LeadScorer(config=config, random_state=0).fit, table)
