@@ -717,7 +717,7 @@ def test_missing_files_and_columns_are_named(tmp_path: Path) -> None:
     pd.DataFrame({"product": ["p1", "p1"], "price": [1, 2]}).to_csv(
         tmp_path / "products.csv", index=False
     )
-    with pytest.raises(SchemaError, match=r"^products\.product: duplicate keys"):
+    with pytest.raises(SchemaError, match=r"^products\.product: duplicate identifiers"):
         build_tables(tmp_path, _tiny_config())
 
 

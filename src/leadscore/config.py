@@ -339,6 +339,13 @@ def _columns(value: Any, key: str) -> tuple[str, ...]:
     return names
 
 
+def _require_names(section: Any, names: tuple[str, ...]) -> None:
+    for name in names:
+        value = getattr(section, name)
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{name}: expected a non-empty name")
+
+
 def _str_mapping(value: Any, key: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise ConfigError(f"{key}: expected a table of names")
@@ -391,9 +398,7 @@ class JoinSource:
     prefix: str = ""
 
     def __post_init__(self) -> None:
-        for name in ("file", "on"):
-            if not isinstance(getattr(self, name), str) or not getattr(self, name):
-                raise ConfigError(f"{name}: expected a non-empty name")
+        _require_names(self, ("file", "on"))
         if not self.key:
             object.__setattr__(self, "key", self.on)
 
@@ -440,9 +445,7 @@ class RecordSource:
     join: tuple[JoinSource, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("file", "id"):
-            if not isinstance(getattr(self, name), str) or not getattr(self, name):
-                raise ConfigError(f"{name}: expected a non-empty name")
+        _require_names(self, ("file", "id"))
         for name in ("created_at", "account_id", "person_id"):
             object.__setattr__(self, name, _columns(getattr(self, name), name))
         if self.attributes is not None:
@@ -482,9 +485,7 @@ class LinkSource:
     optional: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("file", "key", "contact_id"):
-            if not isinstance(getattr(self, name), str) or not getattr(self, name):
-                raise ConfigError(f"{name}: expected a non-empty name")
+        _require_names(self, ("file", "key", "contact_id"))
 
 
 def _links(value: Any, key: str) -> tuple[LinkSource, ...]:
@@ -559,8 +560,7 @@ class ActivitySource:
     optional: bool = False
 
     def __post_init__(self) -> None:
-        if not isinstance(self.file, str) or not self.file:
-            raise ConfigError("file: expected a non-empty name")
+        _require_names(self, ("file",))
         for name in ("timestamp", "contact_id", "detail"):
             object.__setattr__(self, name, _columns(getattr(self, name), name))
         if not self.timestamp:
@@ -639,8 +639,7 @@ class StageSource:
     optional: bool = False
 
     def __post_init__(self) -> None:
-        if not isinstance(self.file, str) or not self.file:
-            raise ConfigError("file: expected a non-empty name")
+        _require_names(self, ("file",))
         for name in ("contact_id", "timestamp", "created_at", "closed_at", "stage_at"):
             object.__setattr__(self, name, _columns(getattr(self, name), name))
         object.__setattr__(self, "link", _links(self.link, "link"))

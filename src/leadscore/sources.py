@@ -39,7 +39,13 @@ from leadscore.config import (
     SourcesConfig,
     StageSource,
 )
-from leadscore.data import _as_times, _canonical_token, blank_to_missing
+from leadscore.data import (
+    _as_numbers,
+    _as_times,
+    _canonical_token,
+    _check_unique,
+    blank_to_missing,
+)
 from leadscore.domain import STAGES
 from leadscore.errors import ConfigError, DataNotFoundError, DataWarning, SchemaError
 
@@ -268,15 +274,7 @@ def _joined(frame: pd.DataFrame, record: RecordSource, files: _Files) -> pd.Data
 def _join(frame: pd.DataFrame, file: str, join: JoinSource, files: _Files) -> pd.DataFrame:
     lookup = files.read(join.file)
     keys = blank_to_missing(files.column(lookup, join.file, join.key))
-    duplicated = keys.duplicated(keep=False) & keys.notna()
-    if duplicated.any():
-        raise SchemaError(
-            join.file,
-            join.key,
-            "duplicate keys in a joined file (a join must be many to one)",
-            values=keys[duplicated],
-            count=int(duplicated.sum()),
-        )
+    _check_unique(keys, join.file, join.key)  # a join is many to one
     names = {c: f"{join.prefix}{c}" for c in lookup.columns if c != join.key}
     names = {c: n for c, n in names.items() if n not in frame}
     right = lookup[list(names)].rename(columns=names).set_axis(keys.to_numpy())
@@ -453,17 +451,7 @@ def _activity_table(
     )
     if source.value:
         values = files.column(frame, source.file, source.value)
-        numbers = pd.to_numeric(blank_to_missing(values.astype("str")), errors="coerce")
-        bad = numbers.isna() & values.notna() & blank_to_missing(values.astype("str")).notna()
-        if bad.any():
-            raise SchemaError(
-                source.file,
-                source.value,
-                "wrong type: expected numbers (the activity's value)",
-                values=values[bad],
-                count=int(bad.sum()),
-            )
-        columns["value"] = numbers.astype("float64")
+        columns["value"] = _as_numbers(values, source.file, source.value).astype("float64")
     table = pd.DataFrame(columns, index=frame.index)
     undated = table["timestamp"].isna()
     if undated.any():
