@@ -75,6 +75,7 @@ _SPECS: dict[str, _TableSpec] = {
         required=("contact_id", "timestamp", "activity_type"),
         ids=("contact_id",),
         times=("timestamp",),
+        numbers=("value",),
         optional_text=("detail",),
     ),
     "stages": _TableSpec(
@@ -402,11 +403,23 @@ def read_tables(
     """The tables of a CRM folder as read, before validation (``None`` for an absent optional one).
 
     :meth:`CRMData.read` validates them; batch scoring first sets bad rows aside
-    (:mod:`leadscore.triage`).
+    (:mod:`leadscore.triage`). A configuration with ``[sources]`` builds the tables from a raw
+    export (:mod:`leadscore.sources`), in canonical column names.
     """
     folder = Path(path)
     if not folder.is_dir():
         raise DataNotFoundError(f"{folder}: no such data folder")
+    if isinstance(config, Config) and config.sources is not None:
+        from leadscore.sources import build_tables  # sources builds on this module
+
+        built = build_tables(folder, config)
+        return {
+            "contacts": built.contacts,
+            "activities": built.activities,
+            "stages": built.stages,
+            "accounts": built.accounts,
+            "truth": None,
+        }
     data_config = _data_config(config)
     schema = _read_schema(folder / SCHEMA_FILE)
     frames: dict[str, pd.DataFrame | None] = {}
@@ -619,7 +632,9 @@ class CRMData:
         """Read a folder of ``contacts``, ``accounts`` (optional), ``activities`` and ``stages``.
 
         Each table is a file named after it with the suffix ``.parquet`` or ``.csv``. Column,
-        stage and activity names are mapped by ``config``. A ``schema.json`` written by
+        stage and activity names are mapped by ``config``. When ``config`` has a ``[sources]``
+        section, the folder holds a raw export instead and the tables are built from its files
+        by :func:`leadscore.sources.build_tables`. A ``schema.json`` written by
         :meth:`write` restores exact CSV column types; without it types are inferred, and
         identifier columns are always read as text.
 
@@ -633,8 +648,14 @@ class CRMData:
         >>> CRMData.read(folder).contacts.equals(crm.contacts)
         True
         """
-        data_config = _data_config(config)
-        frames = read_tables(path, config=data_config)
+        frames = read_tables(path, config=config)
+        if isinstance(config, Config) and config.sources is not None:
+            # the tables are built in canonical columns; stage and type names still map
+            data_config = DataConfig(
+                stages=config.data.stages, activity_types=config.data.activity_types
+            )
+        else:
+            data_config = _data_config(config)
         return cls(
             contacts=frames["contacts"],  # type: ignore[arg-type]
             activities=frames["activities"],  # type: ignore[arg-type]
