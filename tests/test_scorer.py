@@ -144,7 +144,7 @@ def test_save_and_load_give_identical_scores(
     scorer.save(tmp_path)
     files = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert files == [
-        "customer/booster.txt", "customer/leadmodel.json",
+        "customer/booster.txt", "customer/leadmodel.json", "drift_reference.json",
         "prospect/booster.txt", "prospect/leadmodel.json", "scorer.json",
     ]  # fmt: skip
     loaded = ls.LeadScorer.load(tmp_path)

@@ -117,7 +117,7 @@ def test_runs_registry_and_champion(
     schema = champion.metadata.get_input_schema().input_types_dict()
     assert schema["email_open_30d"].name == "double"
     assert schema["account_id"].name == "string"
-    assert [p.name for p in champion.metadata.get_params_schema().params] == ["as_of"]
+    assert [p.name for p in champion.metadata.get_params_schema().params] == ["as_of", "reasons"]
 
     # and the scorer comes back from the registry as text and JSON
     loaded = load_scorer("models:/leadscore@champion", tracking_uri=uri)

@@ -37,6 +37,8 @@ def _show_warning(
     file: Any = None,
     line: str | None = None,
 ) -> None:
+    if not issubclass(category, DataWarning):
+        return  # other libraries' deprecation notices are not the user's business
     err.print(f"warning: {message}", markup=False, soft_wrap=True)
 
 

@@ -139,8 +139,9 @@ class DriftCounter:
     >>> p = pd.DataFrame({"p_customer": [0.1, 0.2, 0.3, 0.4]})
     >>> counter = DriftCounter(reference(X, p))
     >>> counter.add(X.assign(visits=np.nan), p)
-    >>> counter.table().loc[0, ["name", "level", "scored_missing"]].tolist()
-    ['visits', 'shift', 1.0]
+    >>> row = counter.table().loc[0]
+    >>> str(row["name"]), str(row["level"]), float(row["scored_missing"])
+    ('visits', 'shift', 1.0)
     """
 
     reference: Mapping[str, Any]
