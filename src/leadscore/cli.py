@@ -213,6 +213,10 @@ def _train_and_log(
         f"Holdout: cutoffs from {result.test_start.date()} "
         f"({len(result.test):,} rows; trained on {len(result.train):,})",
     )
+    for target, model in result.scorer.models_.items():
+        selection = getattr(model, "selection_", {})
+        if selection:
+            out.print(f"{target}: LeadModel chose {selection['chosen']}: {selection['reason']}")
     result.scorer.save(out_dir)
     out.print(f"Saved the scorer to {out_dir} (LightGBM text and JSON)")
     with err.status(f"Logging to MLflow at {uri}"):
