@@ -172,3 +172,33 @@ def test_cli_exit_codes(short_export: Path, tmp_path: Path) -> None:
     values = json.loads(out_json.read_text())
     assert values["ok"] is False
     assert values["problems"]
+
+
+def test_targets_are_validated() -> None:
+    config = ls.Config.from_dict({"targets": ["customer"], "labels": {"customer_days": 60}})
+    assert config.targets == ("customer",)
+    assert config.horizons == {"customer": 60}
+    assert ls.Config.from_dict(config.to_dict()) == config
+    assert config.to_params()["targets"] == '["customer"]'
+    with pytest.raises(ls.errors.ConfigError, match="'won'"):
+        ls.Config.from_dict({"targets": ["won"]})
+    with pytest.raises(ls.errors.ConfigError, match="one or both"):
+        ls.Config.from_dict({"targets": []})
+
+
+def test_one_target_trains_scores_and_round_trips(small_crm: ls.CRMData, tmp_path: Path) -> None:
+    config = ls.Config(targets=("customer",))
+    cutoffs = pd.date_range("2024-05-01", periods=10, freq="MS", tz="UTC")
+    table = ls.build_training_table(small_crm, cutoffs, config=config)
+    scorer = ls.LeadScorer(config=config, random_state=0).fit(table.drop(columns="y_prospect"))
+    assert list(scorer.models_) == ["customer"]
+    features = ls.build_features(small_crm, "2025-06-01", config=config)
+    scores = scorer.scores(features.head(50), "2025-06-01")
+    assert "p_customer" in scores
+    assert not [c for c in scores if "prospect" in c]
+    assert scores["grade"].isin(list("ABCD")).all()
+    evaluation = scorer.evaluate(table[table["cutoff"] >= "2025-01-01"], resamples=0)
+    assert set(evaluation["target"]) == {"customer"}
+    loaded = ls.LeadScorer.load(scorer.save(tmp_path / "one"))
+    assert list(loaded.models_) == ["customer"]
+    pd.testing.assert_frame_equal(loaded.scores(features.head(50), "2025-06-01"), scores)

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from leadscore.config import Config, load_config
+from leadscore.domain import TARGETS
 from leadscore.errors import ConfigError, DataWarning
 from leadscore.sufficiency import MINIMUMS, Minimums, SufficiencyReport
 
@@ -545,7 +546,7 @@ def _check_crm(
     future = _future_rows(crm, now)
     attributes, where = _attribute_frame(crm, config)
     known = _outcome_known(crm)
-    horizons = config.labels.horizons
+    horizons = config.horizons
     problems: list[str] = []
     cautions: tuple[str, ...] = ()
     targets: tuple[TargetCheck, ...] = ()
@@ -561,6 +562,7 @@ def _check_crm(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataWarning)  # said once already, while reading
             table = build_training_table(crm, cutoffs, config=config)
+        table = table.drop(columns=[f"y_{t}" for t in TARGETS if t not in horizons])
         sufficiency = check_sufficiency(
             table, horizons=horizons, test_start=start, history=crm.time_span(),
             warmup_days=WARMUP_DAYS, test_fraction=test_fraction,
