@@ -609,17 +609,13 @@ def check(
     data: str | Path | None = None,
     *,
     config: Config | str | Path | None = None,
-    table: str | Path | pd.DataFrame | None = None,
-    label: str | None = None,
-    time: str | None = None,
     test_fraction: float = 0.25,
     now: object | None = None,
 ) -> CheckReport:
     """Check an export before training: enough data per target, future rows, suspected leaks.
 
-    Give either ``data`` (a CRM folder, read with ``config``) or ``table`` (a plain
-    one-row-per-lead table, a file or a DataFrame) with its ``label`` column and optionally its
-    ``time`` column. ``now`` (default: the current time) is when a timestamp counts as future.
+    ``data`` is a CRM folder, read with ``config`` (a Config, a TOML file or a preset's name).
+    ``now`` (default: the current time) is when a timestamp counts as future.
 
     Returns
     -------
