@@ -392,8 +392,8 @@ def scan_leaks(
     Examples
     --------
     >>> frame = pd.DataFrame({"region": list("ab") * 50,
-    ...                       "signed_on": [1.0] * 20 + [None] * 80})
-    >>> known = np.arange(100) < 20
+    ...                       "signed_on": [1.0] * 40 + [None] * 60})
+    >>> known = np.arange(100) < 40
     >>> [leak.column for leak in scan_leaks(frame, known=known)]
     ['signed_on']
     """
