@@ -39,7 +39,6 @@ from leadscore._preprocess import Preprocessor
 from leadscore._training import monotone_directions
 from leadscore.calibration import Calibrator
 from leadscore.config import Config
-from leadscore.domain import TARGETS
 from leadscore.drift import REFERENCE_FILE
 from leadscore.errors import DataNotFoundError, ModelError
 from leadscore.evaluate import BASELINES
@@ -253,13 +252,13 @@ def _scorer_from_saved(
         model_params=values["model_params"],
         random_state=values["random_state"],
     )
-    scorer.models_ = {t: load_model(model_cls, folder / t) for t in TARGETS}
+    scorer.models_ = {t: load_model(model_cls, folder / t) for t in scorer.config.targets}
     scorer.feature_names_ = list(values["feature_names"])
     scorer.trained_cutoffs_ = tuple(values["trained_cutoffs"])
     last = pd.Timestamp(scorer.trained_cutoffs_[1])  # saved before labels_until was
     horizons = scorer.config.labels.horizons
     scorer.labels_until_ = values.get("labels_until") or {
-        t: (last + pd.Timedelta(days=horizons[t])).isoformat() for t in TARGETS
+        t: (last + pd.Timedelta(days=horizons[t])).isoformat() for t in scorer.models_
     }
     scorer.label_counts_ = values["label_counts"]
     scorer.baselines_ = {  # a scorer saved before a baseline existed goes without it

@@ -400,6 +400,64 @@ def score(
         out.print(line, markup=False)
 
 
+_CHECK_EPILOG = """\b
+Says, before any training: per target the labelled rows, positives and cutoffs left after the
+time purge, the holdout and the longest horizon the history allows (and what to change when it
+is short: train stops with the same message); rows with timestamps in the future; suspected
+leaks (a column whose missingness or distribution differs sharply between contacts with a known
+outcome and open ones, or that alone separates the outcomes almost perfectly).
+\b
+Exit codes:
+  0  ready to train (leaks and future rows are reported; --strict makes them block)
+  1  a blocking problem: training would stop (or, with --strict, a leak or future rows)
+  2  bad input: unreadable data, broken data contract, bad configuration or arguments
+"""
+
+EXIT_BLOCKING = 1
+
+
+@cli.command(cls=_OneLineCommand, epilog=_CHECK_EPILOG)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of the CRM export.",
+)
+@_config_option("TOML configuration (column mapping, [sources], labels) or a preset's name.")
+@click.option("--strict", is_flag=True, help="Leaks and future rows block too (exit code 1).")
+@click.option(
+    "--json",
+    "json_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the report as JSON here.",
+)
+@_handles_errors
+def check(
+    data_dir: Path | None,
+    config_file: Path | None,
+    strict: bool,
+    json_file: Path | None,
+) -> None:
+    """Check an export before training: enough data, future rows, suspected leaks."""
+    from leadscore._io import atomic_path, to_json
+    from leadscore.check import check as run_check
+    from leadscore.errors import ConfigError
+
+    if data_dir is None:
+        raise ConfigError("check: give --data DIR")
+    with err.status("Checking the export"):
+        report = run_check(data_dir, config=config_file)
+    for line in report.lines():
+        out.print(line, markup=False)
+    if json_file is not None:
+        with atomic_path(json_file) as tmp:
+            tmp.write_text(to_json(report.to_dict()))
+    if report.blocking(strict=strict):
+        sys.exit(EXIT_BLOCKING)
+
+
 @cli.command()
 @click.option(
     "--scores",

@@ -780,6 +780,15 @@ def _source_dict(value: Any) -> Any:
     return _plain(value)
 
 
+def _targets(value: Any) -> tuple[str, ...]:
+    """``targets`` as written in TOML: a list of names, or one name."""
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list | tuple):
+        raise ConfigError(f"targets: expected a list of target names, got {value!r}")
+    return tuple(value)
+
+
 @dataclasses.dataclass(frozen=True)
 class Config:
     """The whole configuration of a leadscore job.
@@ -795,8 +804,18 @@ class Config:
     features: FeatureConfig = dataclasses.field(default_factory=FeatureConfig)
     labels: LabelConfig = dataclasses.field(default_factory=LabelConfig)
     sources: SourcesConfig | None = None
+    targets: tuple[str, ...] = TARGETS
 
     def __post_init__(self) -> None:
+        targets = tuple(self.targets)
+        unknown = [t for t in targets if t not in TARGETS]
+        if unknown or not targets or len(set(targets)) != len(targets):
+            raise ConfigError(
+                f"targets: {list(targets)}; expected one or both of {list(TARGETS)}, each once"
+                + (f" ({unknown} unknown)" if unknown else "")
+            )
+        # in funnel order, whatever the order written
+        object.__setattr__(self, "targets", tuple(t for t in TARGETS if t in targets))
         sections = {"data": DataConfig, "features": FeatureConfig, "labels": LabelConfig}
         for name, cls in sections.items():
             if not isinstance(getattr(self, name), cls):
@@ -815,7 +834,8 @@ class Config:
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> Self:
         """Build from nested mappings, as read from TOML."""
-        known = {"columns", "stages", "activity_types", "features", "labels", "sources"}
+        known = {"columns", "stages", "activity_types", "features", "labels", "sources",
+                 "targets"}  # fmt: skip
         unknown = sorted(set(values) - known)
         if unknown:
             raise ConfigError(f"unknown section(s) {unknown}; expected some of {sorted(known)}")
@@ -829,6 +849,7 @@ class Config:
             features=_section(FeatureConfig, values.get("features", {}), "features"),
             labels=_section(LabelConfig, values.get("labels", {}), "labels"),
             sources=None if "sources" not in values else SourcesConfig.from_dict(values["sources"]),
+            targets=_targets(values.get("targets", TARGETS)),
         )
 
     @classmethod
@@ -855,12 +876,21 @@ class Config:
             }
         if self.sources is not None:
             out["sources"] = self.sources.to_dict()
+        out["targets"] = list(self.targets)
         return out
+
+    @property
+    def horizons(self) -> dict[str, int]:
+        """Horizon in days of each target trained (``targets``), in funnel order."""
+        return {t: d for t, d in self.labels.horizons.items() if t in self.targets}
 
     def to_params(self) -> dict[str, str]:
         """Flat ``section.name -> text`` parameters, as logged to MLflow."""
         params: dict[str, str] = {}
         for section, values in self.to_dict().items():
+            if not isinstance(values, Mapping):
+                params[section] = json.dumps(values)
+                continue
             for key, value in values.items():
                 text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
                 params[f"{section}.{key}"] = text

@@ -28,7 +28,7 @@ from leadscore._conventions import US_PER_DAY, times_us
 from leadscore.config import Config
 from leadscore.criteria import monotone_constraints
 from leadscore.data import CRMData
-from leadscore.domain import TARGET_STAGES, TARGETS
+from leadscore.domain import TARGET_STAGES
 from leadscore.errors import DataWarning, ModelError, NotFittedError
 from leadscore.evaluate import BASELINES, BOOTSTRAP_RESAMPLES, compare_models, evaluation_frame
 from leadscore.features import build_features, feature_columns
@@ -111,7 +111,8 @@ class LeadScorer:
         The validation slice of each model is its latest cutoffs, with training labels whose
         horizon reaches into them left out of early stopping (see :class:`LeadModel`).
         """
-        missing = [c for c in ("cutoff", *(f"y_{t}" for t in TARGETS)) if c not in table]
+        targets = self.config.targets
+        missing = [c for c in ("cutoff", *(f"y_{t}" for t in targets)) if c not in table]
         if missing:
             raise ModelError(
                 f"table: missing column(s) {missing}; build it with build_training_table"
@@ -128,7 +129,7 @@ class LeadScorer:
             "random_state": self.random_state,
             "monotonic_cst": monotone_constraints(self.feature_names_),
         }
-        for target in TARGETS:
+        for target in targets:
             label = table[f"y_{target}"]
             rows = label.notna().to_numpy()
             y = label[rows].astype("int64").to_numpy()
@@ -213,9 +214,10 @@ class LeadScorer:
         self._check_fitted()
         features = self._features(X)
         out = pd.DataFrame(index=X.index)
-        for target in TARGETS:
-            out[f"p_{target}"] = self.models_[target].predict_proba(features)[:, 1]
-        out.loc[self._already_prospect(X), "p_prospect"] = 1.0
+        for target, model in self.models_.items():
+            out[f"p_{target}"] = model.predict_proba(features)[:, 1]
+        if "prospect" in self.models_:
+            out.loc[self._already_prospect(X), "p_prospect"] = 1.0
         return out
 
     def scores(
@@ -263,14 +265,14 @@ class LeadScorer:
         example the test part of :func:`leadscore.evaluate.time_split`.
         """
         self._check_fitted()
-        labels = [f"y_{t}" for t in TARGETS]
+        labels = [f"y_{t}" for t in self.models_]
         if not any(c in table for c in labels):
             raise ModelError(
                 f"table: no label column ({', '.join(labels)}) to evaluate on; build it with "
                 "build_training_table"
             )
         parts: dict[str, pd.DataFrame] = {}
-        for target in TARGETS:
+        for target in self.models_:
             if f"y_{target}" not in table:
                 continue
             present = table[f"y_{target}"].notna().to_numpy()

@@ -109,9 +109,12 @@ def scores_table(
     out["as_of"] = pd.Series(
         pd.NaT if as_of is None else to_utc(as_of), index=out.index, dtype="datetime64[us, UTC]"
     )
-    out["p_prospect"] = out["p_customer"] = np.nan
+    for target in scorer.models_:
+        out[f"p_{target}"] = np.nan
     parts: dict[str, pd.DataFrame] = {}
     for target, prefix in (("customer", ""), ("prospect", "prospect_")):
+        if target not in scorer.models_:
+            continue  # trained on the other target only (Config.targets)
         model = scorer.models_[target]
         if reasons:
             summary = model.summarize(features, k=k, criteria=criteria)
@@ -136,7 +139,7 @@ def scores_table(
             part[f"{prefix}reasons"] = pd.array(texts, dtype="str")
             part[f"{prefix}reason_codes"] = pd.array(codes, dtype="str")
         parts[target] = part
-    out = pd.concat([out, parts["customer"], parts["prospect"]], axis=1)
+    out = pd.concat([out, *parts.values()], axis=1)
     out["model_version"] = scorer.version_
     return out
 
@@ -448,8 +451,10 @@ def score_export(
                 chunk = X.iloc[rows]
                 scores = scores_table(scorer, chunk, when, reasons=reasons)
                 if drift is not None:
-                    drift.add(chunk, scores[[f"p_{t}" for t in TARGETS]])
+                    drift.add(chunk, scores[[f"p_{t}" for t in TARGETS if t in scorer.models_]])
                 for tally, column in ((grades, "grade"), (prospect_grades, "prospect_grade")):
+                    if column not in scores:
+                        continue
                     for grade, n in _grade_counts(scores, column).items():
                         tally[grade] += n
                 scored += len(scores)
