@@ -275,6 +275,15 @@ class LabelConfig:
     A label for target T at cutoff ``t`` is 1 when the contact first reaches T in
     ``[t, t + horizon)``.
 
+    Parameters
+    ----------
+    prospect_days : int
+        Horizon of the prospect target, in days: reaching ``sql``, ``opportunity`` or
+        ``customer`` within it is a positive label.
+    customer_days : int
+        Horizon of the customer target, in days: reaching ``customer`` within it is a positive
+        label.
+
     Examples
     --------
     >>> LabelConfig().horizons
