@@ -482,13 +482,29 @@ def check(
     show_default=True,
     help="Most leads listed (the overview covers all of them).",
 )
+@click.option(
+    "--model",
+    "model",
+    default=None,
+    help="The scorer that wrote the scores (folder or models:/...): the grade legend then "
+    "gives each grade's P(customer) cut point.",
+)
+@_tracking_option
 @_handles_errors
-def report(scores_file: Path, out_file: Path, title: str, max_leads: int) -> None:
+def report(
+    scores_file: Path,
+    out_file: Path,
+    title: str,
+    max_leads: int,
+    model: str | None,
+    tracking_uri: str | None,
+) -> None:
     """Write the sales-ops HTML report of a scores table: one self-contained file."""
     from leadscore.report import read_scores, write_report
 
     scores = read_scores(scores_file)
-    write_report(scores, out_file, title=title, max_leads=max_leads)
+    cuts = None if model is None else _load_model(model, tracking_uri).grade_cuts()
+    write_report(scores, out_file, title=title, max_leads=max_leads, grade_cuts=cuts)
     out.print(f"Wrote the report of {len(scores):,} leads to {out_file}")
 
 
@@ -503,7 +519,10 @@ def _score_and_report(crm: Any, scorer: Any, workdir: Path) -> None:
     for suffix in ("parquet", "csv"):
         write_frame(scores, stem.with_suffix(f".{suffix}"))
     report_file = workdir / "report.html"
-    write_report(scores, report_file, title=f"Lead scores as of {as_of.date()}")
+    write_report(
+        scores, report_file, title=f"Lead scores as of {as_of.date()}",
+        grade_cuts=scorer.grade_cuts(),
+    )  # fmt: skip
     grades = scores["grade"].value_counts().reindex(list("ABCD"), fill_value=0)
     out.print(
         f"Scored {len(scores):,} open contacts as of {as_of.date()} "

@@ -34,7 +34,7 @@ from leadscore.evaluate import BASELINES, BOOTSTRAP_RESAMPLES, compare_models, e
 from leadscore.features import build_features, feature_columns
 from leadscore.model import LeadModel
 
-__all__ = ["GRADES", "LeadScorer"]
+__all__ = ["GRADES", "LeadScorer", "grade_cuts"]
 
 #: Lowest score of each grade; scores are percentiles of the validation population.
 GRADES: dict[str, int] = {"A": 90, "B": 70, "C": 40, "D": 1}
@@ -57,6 +57,23 @@ def scores_from_quantiles(p: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
     """
     at_or_below = np.searchsorted(np.asarray(quantiles), p, side="right")
     return np.clip(at_or_below, 1, 99).astype(np.int64)
+
+
+def grade_cuts(quantiles: np.ndarray) -> dict[str, float]:
+    """Lowest probability of each grade (see :data:`GRADES`), given the validation quantiles.
+
+    A probability gets score ``s`` or more exactly when it is at least the ``s``-th
+    percentile, so grade A starts at the 90th percentile of the validation probabilities;
+    grade D starts at 0.
+
+    Examples
+    --------
+    >>> cuts = grade_cuts(np.linspace(0.01, 0.99, 99))
+    >>> {grade: round(cut, 4) for grade, cut in cuts.items()}
+    {'A': 0.9, 'B': 0.7, 'C': 0.4, 'D': 0.0}
+    """
+    values = np.asarray(quantiles, dtype="float64")
+    return {grade: float(values[low - 1]) if low > 1 else 0.0 for grade, low in GRADES.items()}
 
 
 def grades_from_scores(scores: np.ndarray) -> np.ndarray:
@@ -231,6 +248,14 @@ class LeadScorer:
         from leadscore.scoring import scores_table
 
         return scores_table(self, X, as_of, k=k, reasons=reasons)
+
+    def grade_cuts(self, target: str = "customer") -> dict[str, float]:
+        """The lowest probability of ``target`` each grade starts at: ``{"A": 0.31, ...}``
+        (percentiles of the target's validation probabilities, see :func:`grade_cuts`)."""
+        self._check_fitted()
+        if target not in self.models_:
+            raise ModelError(f"unknown target {target!r}; expected one of {list(self.models_)}")
+        return grade_cuts(self.models_[target].score_quantiles_)
 
     def score(
         self, crm: CRMData, as_of: object, *, features: pd.DataFrame | None = None
