@@ -32,7 +32,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from leadscore._treeshap import tree_shap
-from leadscore.criteria import CRITERIA, Direction, describe_feature, render_values
+from leadscore.criteria import (
+    CRITERIA,
+    Direction,
+    describe_feature,
+    render_counts,
+    render_values,
+    window_features,
+)
 
 __all__ = [
     "DEFAULT_CHUNK_ROWS",
@@ -254,6 +261,24 @@ def _join(columns: list[pa.Array], separator: str) -> np.ndarray:
     return out
 
 
+def word_feature(
+    name: str,
+    X: pd.DataFrame,
+    rows: np.ndarray,
+    direction: Direction,
+    criteria: dict[str, str] | None = None,
+) -> np.ndarray:
+    """Feature ``name`` of ``X``'s ``rows`` in words: its value in its template, or, for a
+    decayed count, the counts of its family over the windows ``X`` holds
+    (:func:`leadscore.criteria.render_counts`)."""
+    spec = describe_feature(name, criteria=criteria)
+    if spec.kind == "weighted":
+        windows = window_features(spec.family, X.columns)
+        if windows:
+            return render_counts(spec, {d: X[c].to_numpy()[rows] for d, c in windows.items()})
+    return render_values(spec, X[name].to_numpy()[rows], direction)
+
+
 def reasons(
     values: np.ndarray,
     X: pd.DataFrame,
@@ -288,10 +313,7 @@ def reasons(
             code = np.full(len(chosen), None, dtype=object)
             for j in np.unique(chosen[chosen >= 0]):
                 rows = np.flatnonzero(chosen == j)
-                name = plan.names[j]
-                shown = render_values(
-                    describe_feature(name, criteria=criteria), X[name].to_numpy()[rows], direction
-                )
+                shown = word_feature(plan.names[j], X, rows, direction, criteria)
                 text[rows] = np.char.add(f"{mark} ", shown.astype(str)).astype(object)
                 code[rows] = f"{mark}{plan.codes[j]}"
             slots_text.append(pa.array(text, type=pa.string()))
