@@ -365,6 +365,14 @@ Exit codes:
 @click.option(
     "--no-reasons", is_flag=True, help="Probabilities, scores and grades only, at prediction speed."
 )
+@click.option(
+    "--history",
+    "history",
+    default=None,
+    help="Score history: a folder (Parquet, by as_of day) or a SQLAlchemy URL "
+    "(sqlite:///h.db, postgresql+psycopg://...). Default: history/ beside --out.",
+)
+@click.option("--no-history", is_flag=True, help="Keep no score history (no trends).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @_handles_errors
 def score(
@@ -378,9 +386,13 @@ def score(
     max_reject_share: float,
     summary_file: Path | None,
     no_reasons: bool,
+    history: str | None,
+    no_history: bool,
     quiet: bool,
 ) -> None:
     """Score every contact of a CRM export: the nightly batch job."""
+    if history is not None and no_history:
+        raise click.UsageError("--history and --no-history exclude each other")
     from leadscore.scoring import score_export
 
     result = score_export(
@@ -395,6 +407,7 @@ def score(
         summary=summary_file,
         reasons=not no_reasons,
         progress=not quiet,
+        history=False if no_history else (history or True),
     )
     for line in result.lines():
         out.print(line, markup=False)

@@ -327,15 +327,18 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         criteria: dict[str, str] | None = None,
         deduplicate: bool = True,
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        signals: bool = False,
     ) -> Summary:
         """Probabilities, criteria sums and reasons in one pass over chunks of rows.
 
         Memory stays bounded by ``chunk_rows``: each chunk's contributions are summed per
-        criterion and worded, then dropped (:func:`leadscore._explanation.summarize`).
+        criterion and worded, then dropped (:func:`leadscore._explanation.summarize`). With
+        ``signals``, also the raw log-odds and the contributions per signal family.
         """
         return _explanation.summarize(
-            self, X, k=k, criteria=criteria, deduplicate=deduplicate, chunk_rows=chunk_rows
-        )
+            self, X, k=k, criteria=criteria, deduplicate=deduplicate, chunk_rows=chunk_rows,
+            signals=signals,
+        )  # fmt: skip
 
     @property
     def feature_importances_(self) -> np.ndarray:
