@@ -23,7 +23,7 @@ batch scoring, becomes nearly independent of the number of rows.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from leadscore._treeshap import tree_shap
-from leadscore.criteria import CRITERIA, Direction, describe_feature, render_values
+from leadscore.criteria import (
+    CRITERIA,
+    Direction,
+    FeatureSpec,
+    describe_feature,
+    render_values,
+)
 
 __all__ = [
     "DEFAULT_CHUNK_ROWS",
@@ -204,17 +210,29 @@ class ReasonPlan:
     families: list[str]
     family_index: np.ndarray  # per feature: index into families
     codes: list[str]
+    specs: list[FeatureSpec] = dataclasses.field(default_factory=list)
 
     @classmethod
-    def of(cls, names: list[str], criteria: dict[str, str] | None = None) -> ReasonPlan:
-        specs = [describe_feature(n, criteria=criteria) for n in names]
+    def of(
+        cls,
+        names: list[str],
+        criteria: dict[str, str] | None = None,
+        *,
+        specs: Mapping[str, FeatureSpec] | None = None,
+    ) -> ReasonPlan:
+        """The plan of features ``names``: each one's spec from the registry
+        (:func:`leadscore.criteria.describe_feature`), or from ``specs`` where given there (a
+        plain table's columns, worded by :mod:`leadscore.plain`)."""
+        given = specs or {}
+        resolved = [given.get(n) or describe_feature(n, criteria=criteria) for n in names]
         families: list[str] = []
         index = []
-        for spec in specs:
+        for spec in resolved:
             if spec.family not in families:
                 families.append(spec.family)
             index.append(families.index(spec.family))
-        return cls(names, families, np.asarray(index), [s.reason_code for s in specs])
+        codes = [s.reason_code for s in resolved]
+        return cls(names, families, np.asarray(index), codes, resolved)
 
 
 def _top_families(
@@ -289,9 +307,8 @@ def reasons(
             for j in np.unique(chosen[chosen >= 0]):
                 rows = np.flatnonzero(chosen == j)
                 name = plan.names[j]
-                shown = render_values(
-                    describe_feature(name, criteria=criteria), X[name].to_numpy()[rows], direction
-                )
+                spec = plan.specs[j] if plan.specs else describe_feature(name, criteria=criteria)
+                shown = render_values(spec, X[name].to_numpy()[rows], direction)
                 text[rows] = np.char.add(f"{mark} ", shown.astype(str)).astype(object)
                 code[rows] = f"{mark}{plan.codes[j]}"
             slots_text.append(pa.array(text, type=pa.string()))
