@@ -54,10 +54,12 @@ __all__ = [
     "content_version",
     "load_model",
     "load_scorer",
+    "load_table_model",
     "model_from_parts",
     "model_to_dict",
     "save_model",
     "save_scorer",
+    "save_table_model",
 ]
 
 MODEL_FORMAT = 1
@@ -173,6 +175,39 @@ def load_model(cls: type[_M], path: str | Path) -> _M:
             f"{folder / MODEL_FILE}: incomplete saved model ({type(exc).__name__}: {exc}); "
             "save it again"
         ) from exc
+
+
+# -- a model of a plain table (leadscore.plain) ------------------------------------------------
+
+TABLE_FORMAT = 1
+TABLE_FILE, TABLE_MODEL = "table.json", "model"
+
+
+def save_table_model(model: LeadModel, values: dict[str, Any], path: str | Path) -> Path:
+    """Write a plain table's model: the LeadModel in ``model/`` and ``values`` (its schema,
+    baselines and version) as ``table.json``, the folder replaced whole."""
+    folder = Path(path)
+    text = to_json({"format_version": TABLE_FORMAT, **values})
+    with atomic_folder(folder, marker=TABLE_FILE) as tmp:
+        save_model(model, tmp / TABLE_MODEL)
+        (tmp / TABLE_FILE).write_text(text)
+    return folder
+
+
+def load_table_model(cls: type[_M], path: str | Path) -> tuple[_M, dict[str, Any]]:
+    """The LeadModel and the values of a folder written by :func:`save_table_model`."""
+    folder = Path(path)
+    if not (folder / TABLE_FILE).exists():
+        hint = " (a CRM scorer: score it with --data)" if (folder / SCORER_FILE).exists() else ""
+        raise DataNotFoundError(
+            f"{folder}: no model of a plain table here ({TABLE_FILE} missing){hint}"
+        )
+    try:
+        values = json.loads((folder / TABLE_FILE).read_text())
+    except ValueError as exc:
+        raise ModelError(f"{folder / TABLE_FILE}: not valid JSON ({exc})") from exc
+    values = check_format(values, folder, "table model", TABLE_FORMAT)
+    return load_model(cls, folder / TABLE_MODEL), values
 
 
 # -- a scorer ----------------------------------------------------------------------------------
