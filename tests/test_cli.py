@@ -61,6 +61,18 @@ def test_demo_summarises_the_data(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "year cohort: reached sql within a year" in result.stdout
     assert ls.CRMData.read(tmp_path / "data").contacts.shape[0] == 2500
+    # The demo's report and `leadscore report --model` state each grade's P(customer) cut point.
+    scorer = ls.LeadScorer.load(tmp_path / "models" / "leadscore")
+    cut_a = f"P(customer) ≥ {scorer.grade_cuts()['A']:.1%}, the top 10% of validation leads"
+    assert cut_a in (tmp_path / "report.html").read_text(encoding="utf-8")
+    (scores,) = (tmp_path / "scores").glob("scores-*.parquet")
+    out = tmp_path / "again.html"
+    again = runner.invoke(
+        cli, ["report", "--scores", str(scores), "--out", str(out),
+              "--model", str(tmp_path / "models" / "leadscore")],
+    )  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert cut_a in out.read_text(encoding="utf-8")
 
 
 def test_features_command(runner: CliRunner, tmp_path: Path, small_crm: ls.CRMData) -> None:

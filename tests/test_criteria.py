@@ -6,20 +6,26 @@ import csv
 import dataclasses
 import io
 import math
+import re
 
+import numpy as np
 import pytest
 
 from conftest import check_snapshot
 from leadscore.criteria import (
     ACTIVITY_FAMILIES,
     MEASURES,
+    SIGNALS,
+    FeatureSpec,
     activity_feature_name,
     criteria_of,
     describe_feature,
     feature_table,
     format_value,
     monotone_constraints,
+    render_counts,
     render_reason,
+    window_features,
 )
 from leadscore.domain import ACTIVITY_TYPES, CRITERIA
 from leadscore.errors import ConfigError
@@ -206,3 +212,83 @@ def test_windows_and_types_outside_the_lookup() -> None:
     assert describe_feature("days_since_chat").reason_code == "TIME_CHAT_RECENT"
     assert describe_feature("chat_decayed").criterion == "engagement"
     assert describe_feature("revenue_2024").reason_code == "FIT_REVENUE_2024"
+
+
+#: Words of the model, not of a sales rep: none may appear in a reason.
+JARGON = ("log-odds", "logodds", "log odds", "shap", "recency-weighted", "weighted", "decayed",
+          "feature", "contribution", "_", "{", "}")  # fmt: skip
+#: Values that leaked unformatted (matched case-sensitively: "none in the last 30" is fine).
+RAW = ("None", "nan", "NaN", "<NA>", "NaT", "inf", "null")
+#: Values of each kind a template is rendered with: zero, one, typical, large, fractional.
+SAMPLES: dict[str, list[object]] = {
+    "count": [0.0, 1.0, 8.0, 12_345.0],
+    "flag": [0.0, 1.0],
+    "weighted": [0.0, 0.4, 2.5, 31.7],
+    "days": [0.2, 1.0, 3.0, 62.0, 400.0],
+    "number": [0.0, 12.0, 2.345, 1_234_567.0],
+    "money": [950.0, 12_500_000.0, 3.2e9],
+    "ratio": [0.0, 0.37, 4.25],
+    "percent": [0.0, 0.425, 1.0],
+    "year": [1995.0, 2024.0],
+    "category": ["financial_services", "VP", "C-level"],
+}
+
+
+def _every_spec() -> list[FeatureSpec]:
+    """Every record of the registry, every measure of every activity family (and of a type
+    the registry does not know), and attributes nobody classified."""
+    specs = list(SIGNALS)
+    for activity_type in [family.activity_type for family in ACTIVITY_FAMILIES] + ["chat"]:
+        for measure in MEASURES:
+            specs.append(describe_feature(activity_feature_name(activity_type, measure, 30)))
+    for name in ("year_established", "Founded", "NPS score (2024)", "partner_tier"):
+        specs.append(describe_feature(name))
+    return specs
+
+
+def _check_words(text: str, spec: FeatureSpec) -> None:
+    assert text, spec.name
+    assert text[0] == text[0].upper(), (spec.name, text)
+    words = set(re.findall(r"[a-z_\-{}]+", text.lower()))
+    jargon = [j for j in JARGON if j in words or (not j.isalpha() and j in text.lower())]
+    raw = [r for r in RAW if r in re.findall(r"[<>A-Za-z]+", text)]
+    assert not jargon, f"{spec.name}: {text!r} says {jargon}"
+    assert not raw, f"{spec.name}: {text!r} shows {raw}"
+    assert not re.search(r"\d\.\d{2,}", text), f"{spec.name}: {text!r} shows too many decimals"
+    assert not re.search(r"\d{5,}", text), f"{spec.name}: {text!r} has no thousands separators"
+    if spec.kind == "year" and text != spec.missing:
+        assert re.search(r"\b(1995|2024)\b", text), f"{spec.name}: {text!r} is not a year"
+
+
+@pytest.mark.parametrize("spec", _every_spec(), ids=lambda spec: spec.name)
+def test_every_template_reads_as_a_rep_would(spec: FeatureSpec) -> None:
+    """Every template of the registry, rendered both ways with the values of its kind (and
+    missing): plain words, no model jargon, numbers formatted for people, years as years."""
+    for direction in ("up", "down"):
+        for value in [*SAMPLES[spec.kind], math.nan]:
+            _check_words(render_reason(spec, value, direction), spec)  # type: ignore[arg-type]
+    if spec.kind == "weighted":
+        counts = {7: [0, 0, 1, 3], 30: [0, 1, 1, 5], 90: [0, 2, 1, 8], 365: [4, 9, 1, 8]}
+        for text in render_counts(spec, counts):
+            _check_words(str(text), spec)
+
+
+def test_years_are_not_quantities() -> None:
+    spec = describe_feature("year_established")
+    assert spec.kind == "year"
+    assert render_reason(spec, 1995.0, "up") == "Year established: 1995"
+    assert describe_feature("employees_2024").kind == "number"
+
+
+def test_decayed_counts_are_worded_from_the_windows() -> None:
+    spec = describe_feature("pricing_page_visit_decayed")
+    assert window_features("pricing_page_visit", ["pricing_page_visit_90d", "x_7d"]) == {
+        90: "pricing_page_visit_90d"
+    }
+    texts = render_counts(spec, {7: [0, 1, 0], 30: [6, 1, 0], 90: [8, 1, 0]}).tolist()
+    assert texts == [
+        "8 pricing page visits in the last 90 days, mostly in the last 30",
+        "1 pricing page visit in the last 7 days",
+        "No pricing page visits in the last 90 days",
+    ]
+    assert render_counts(spec, {30: np.array([], dtype=float)}).tolist() == []

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from leadscore.report import (
     write_report,
 )
 from leadscore.report._scores import REQUIRED_COLUMNS, parse_reasons, rank_leads
+from leadscore.scorer import grade_cuts, grades_from_scores, scores_from_quantiles
 
 XSS = "<script>alert(1)</script>"
 TRICKY_REASON = '+ Asked about the "Enterprise" plan & <b>SSO</b>; - No email open in 62 days'
@@ -79,9 +82,23 @@ def required_only(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[list(REQUIRED_COLUMNS)]
 
 
+def lead_data(html: str) -> dict[str, Any]:
+    """The page's JSON data block (what the script draws the table and the cards from)."""
+    found = re.search(r'<script type="application/json" id="lead-data">(.*?)</script>', html, re.S)
+    assert found, "no data block in the page"
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
+
+
 def table_rows(html: str) -> list[str]:
-    """The contact ids of the lead table rows, in page order (as written in ``data-contact``)."""
-    return re.findall(r'<tr id="row-\d+" data-rank="\d+" data-contact="([^"]*)"', html)
+    """The contact ids of the leads of the page, in rank order (from its data block)."""
+    return list(lead_data(html)["leads"]["contact"])
+
+
+def dom_rows(dom: str) -> list[str]:
+    """The contact ids of the table rows the script drew, in page order (``data-contact``)."""
+    pattern = r'<tr class="lead" id="row-\d+" role="row" data-rank="\d+" data-contact="([^"]*)"'
+    return [unescape(row) for row in re.findall(pattern, dom)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -176,6 +193,20 @@ def test_validate_scores_leaves_input_alone() -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def already_prospect_scores(n: int = 20) -> pd.DataFrame:
+    """make_scores with row 2 at opportunity, as batch scoring writes such a contact."""
+    frame = make_scores(n)
+    frame.loc[2, "p_prospect"] = 1.0
+    frame.loc[2, "prospect_score"] = 99
+    frame.loc[2, "prospect_grade"] = "A"
+    frame.loc[2, [f"prospect_{c}" for c in CRITERIA]] = np.nan
+    frame.loc[2, "prospect_reasons"] = "+ Already a prospect: at stage opportunity"
+    return frame
+
+
+CUTS = {"A": 0.31, "B": 0.12, "C": 0.05, "D": 0.0}
+
+
 def test_report_is_self_contained() -> None:
     html = render_report(make_scores())
 
@@ -186,25 +217,82 @@ def test_report_is_self_contained() -> None:
     assert not re.search(r"<script[^>]*\bsrc\s*=", html, re.IGNORECASE)
     assert not re.search(r"<link[^>]*\bhref\s*=", html, re.IGNORECASE)
     assert not re.search(r"<img\b|@import|url\(|@font-face", html, re.IGNORECASE)
-    assert html.count("<script") == 1  # our own inline script, nothing else
-    assert html.count("<svg") == 2 + 2 + 2 * 30  # overview charts + a pair of bars per card
+    # Our data block and our own inline script, nothing else.
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script type="application/json" id="lead-data">',
+        "<script>",
+    ]
+
+
+def test_report_is_one_data_block_not_html_per_lead() -> None:
+    html = render_report(make_scores(40))
+
+    data = lead_data(html)
+    assert html.count("<tr") == 1  # the header row; the script draws the others
+    assert "<article" not in html  # cards are drawn when opened
+    assert len(data["leads"]["contact"]) == 40
+    for key, values in data["leads"].items():
+        if isinstance(values, dict):  # contributions: one array per criterion
+            assert {len(v) for v in values.values()} == {40}, key
+        elif key != "alreadyProspect":  # the indexes of some leads
+            assert len(values) == 40, key
+    assert [c["key"] for c in data["columns"]] == [
+        "rank", "contact", "account", "grade", "score", "pCustomer", "pProspect", "reasons",
+    ]  # fmt: skip
+    headers = re.findall(r'<th scope="col" role="columnheader" class="col-(\w+)', html)
+    assert headers == [c["key"] for c in data["columns"]]
+
+
+def test_data_block_round_trips_the_leads() -> None:
+    frame = make_scores(25)
+    frame.loc[3, "fit"] = np.nan
+
+    data = lead_data(render_report(frame))
+
+    ranked = rank_leads(validate_scores(frame))
+    leads = data["leads"]
+    assert leads["contact"] == ranked["contact_id"].tolist()
+    assert leads["score"] == ranked["score"].tolist()
+    assert leads["grade"] == ranked["grade"].tolist()
+    np.testing.assert_allclose(leads["pCustomer"], ranked["p_customer"], atol=5e-6)
+    fit = np.array([np.nan if v is None else v for v in leads["customer"]["fit"]])
+    np.testing.assert_allclose(fit, ranked["fit"], atol=0.005)  # two decimals, as shown
+    assert np.isnan(fit[ranked.index[ranked["contact_id"] == "c003"][0]])
+    texts = data["texts"]
+    for reasons, refs in zip(ranked["reasons"], leads["reasons"], strict=True):
+        entries = [("helped" if t[0] == "+" else "hurt", t[1:]) for t in (texts[r] for r in refs)]
+        assert entries == [(r.kind, r.text) for r in parse_reasons(reasons)]
+    assert len(texts) == len(set(texts))  # every entry stored once
+    assert "+VP title: likely decision maker" in texts
+
+
+def test_report_of_10000_leads_stays_small() -> None:
+    """Many distinct reasons (each lead's demo and email days differ): still under 3 MB."""
+    frame = make_scores(10_000)
+
+    html = render_report(frame, max_leads=10_000)
+
+    assert len(html.encode("utf-8")) < 3_000_000
+    assert len(table_rows(html)) == 10_000
 
 
 def test_report_escapes_user_data() -> None:
     frame = make_scores(10)
     frame.loc[0, "contact_id"] = XSS
-    frame.loc[1, "account_id"] = '"><img src=x onerror=alert(2)>'
+    frame.loc[1, "account_id"] = '"><img src=x onerror=alert(2)></script>'
     frame.loc[0, "reasons"] = TRICKY_REASON
 
     html = render_report(frame, title="Leads <b>&</b> more")
 
     assert XSS not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img" not in html
     assert "<b>SSO</b>" not in html
-    assert "Asked about the &#34;Enterprise&#34; plan &amp; &lt;b&gt;SSO&lt;/b&gt;" in html
+    assert html.count("</script>") == 2
     assert "<title>Leads &lt;b&gt;&amp;&lt;/b&gt; more</title>" in html
-    assert html.count("<script") == 1
+    data = lead_data(html)  # the escaped JSON reads back as the original text
+    assert XSS in data["leads"]["contact"]
+    assert '"><img src=x onerror=alert(2)></script>' in data["leads"]["account"]
+    assert '+Asked about the "Enterprise" plan & <b>SSO</b>' in data["texts"]
 
 
 def test_report_ranks_by_score_then_p_customer() -> None:
@@ -226,7 +314,6 @@ def test_max_leads_caps_the_table_and_says_so() -> None:
     html = render_report(frame, max_leads=7)
 
     assert table_rows(html) == best[:7]
-    assert html.count('<article class="card"') == 7
     assert best[7] not in html
     assert re.search(r"Showing the top 7 of 30 leads", html)
     assert 'id="kpi-leads">30</p>' in html  # the overview covers all rows
@@ -263,8 +350,8 @@ def test_criteria_importance_is_over_all_rows() -> None:
     assert importance.loc["fit", "mean"] == pytest.approx(expected_mean)
     assert (expected_abs, expected_mean) == pytest.approx((1.5, 0.1))
     section = html[html.index('id="criteria-importance"') : html.index('id="leads"')]
-    assert re.search(r"<title>Fit \([^)]*\): mean \|contribution\| 1\.50, mean \+0\.10", section)
-    assert ">1.50</text>" in section
+    assert re.search(r'title="Fit \([^)]*\): mean \|contribution\| 1\.50, mean \+0\.10', section)
+    assert '<span class="bar-value">1.50</span>' in section
 
 
 def test_criteria_importance_skips_missing_and_orders_by_size() -> None:
@@ -299,6 +386,90 @@ def test_report_counts_grades_and_bins_scores() -> None:
     bins = np.bincount(np.clip(frame["score"] // 10, 0, 9), minlength=10)
     assert f"Score 1–9: {bins[0]} leads" in html
     assert f"Score 90–99: {bins[9]} leads" in html
+    widths = [
+        float(w) for w in re.findall(r'<span class="bar grade-\w" style="width:([\d.]+)%', html)
+    ]
+    assert max(widths) == 100.0  # the biggest bar fills its track
+
+
+def grade_legend(html: str) -> dict[str, str]:
+    items = re.findall(r'<li><span class="badge small grade-(\w)">\w</span> ([^<]*)</li>', html)
+    return dict(items)
+
+
+def grade_bar_values(html: str) -> dict[str, str]:
+    chart = html[html.index('id="grade-chart"') : html.index('id="grade-legend"')]
+    return dict(
+        re.findall(
+            r'<span class="bar-label">Grade (\w)</span>.*?<span class="bar-value">([^<]*)</span>',
+            chart,
+        )
+    )
+
+
+def test_grade_legend_states_cut_points_and_the_shares_the_bars_show() -> None:
+    frame = make_scores(40)
+
+    html = render_report(frame, grade_cuts=CUTS)
+
+    legend, bars = grade_legend(html), grade_bar_values(html)
+    count_a, share_a = bars["A"].split(" ")
+    assert legend["A"] == (
+        f"P(customer) ≥ 31.0%, the top 10% of validation leads; "
+        f"today {share_a.strip('()')} of leads ({count_a})."
+    )
+    assert legend["B"].startswith("P(customer) ≥ 12.0%, the next 20% of validation leads; today ")
+    assert legend["C"].startswith("P(customer) ≥ 5.0%, the next 30% of validation leads; today ")
+    assert legend["D"].startswith("P(customer) below 5.0%, the bottom 40% of validation leads; ")
+    counts = frame["grade"].value_counts()
+    for grade in "ABCD":
+        count, share = int(counts.get(grade, 0)), f"{counts.get(grade, 0) / 40:.0%}"
+        assert bars[grade] == f"{count:,} ({share})"
+        assert legend[grade].endswith(f"; today {share} of leads ({count:,}).")
+    assert "the top 10% of scores" not in html  # the old legend, at odds with the bars
+
+
+def test_grade_legend_without_cut_points_gives_score_ranges() -> None:
+    html = render_report(make_scores(40))
+
+    legend = grade_legend(html)
+    assert legend["A"].startswith("score 90–99, the top 10% of validation leads; today ")
+    assert legend["B"].startswith("score 70–89, the next 20%")
+    assert legend["C"].startswith("score 40–69, the next 30%")
+    assert legend["D"].startswith("score 1–39, the bottom 40%")
+
+
+@pytest.mark.parametrize(
+    "cuts", [{"A": 0.3, "B": 0.1, "C": 0.05}, {"A": 0.1, "B": 0.3, "C": 0.05, "D": 0.0}]
+)
+def test_grade_cuts_are_checked(cuts: dict[str, float]) -> None:
+    with pytest.raises(ConfigError, match="grade_cuts"):
+        render_report(make_scores(5), grade_cuts=cuts)
+
+
+def test_grade_cuts_agree_with_the_scores() -> None:
+    """A probability is graded A exactly when it is at least the A cut point, and so on."""
+    rng = np.random.default_rng(4)
+    quantiles = np.quantile(rng.beta(1, 6, 5_000), np.arange(1, 100) / 100)
+    p = np.concatenate([rng.beta(1, 6, 5_000), quantiles])  # the edges themselves too
+
+    cuts = grade_cuts(quantiles)
+    grades = grades_from_scores(scores_from_quantiles(p, quantiles))
+
+    expected = np.select([p >= cuts["A"], p >= cuts["B"], p >= cuts["C"]], ["A", "B", "C"], "D")
+    assert (grades == expected).all()
+    assert cuts["D"] == 0.0
+
+
+def test_already_a_prospect_is_flagged_once() -> None:
+    frame = already_prospect_scores()
+
+    data = lead_data(render_report(frame))
+
+    ranked = rank_leads(validate_scores(frame))
+    (position,) = np.flatnonzero(ranked["contact_id"] == "c002")
+    assert data["leads"]["alreadyProspect"] == [int(position)]
+    assert all(v is None for v in (data["leads"]["prospect"][c][position] for c in CRITERIA))
 
 
 @pytest.mark.parametrize(
@@ -321,12 +492,15 @@ def test_report_renders_without_optional_columns(drop: str) -> None:
 
     html = render_report(frame)
 
+    data = lead_data(html)
     assert len(table_rows(html)) == 15
-    assert "No reasons recorded" in html
+    assert data["leads"]["reasons"][table_rows(html).index("c004")] == []
     assert ("criteria-importance" in html) == (drop == "prospect")
-    assert ("Prospect score" in html) == (drop == "criteria")
-    assert ('<svg class="chart diverging"' in html) == (drop == "prospect")
+    targets = [t["key"] for t in data["targets"]]
+    assert ("prospect" in targets) == (drop == "criteria")
+    assert any(t["criteria"] for t in data["targets"]) == (drop == "prospect")
     assert ('data-sort="account"' in html) == (drop != "everything optional")
+    assert ("account" in data["leads"]) == (drop != "everything optional")
     if drop == "everything optional":
         assert "Scored as of <strong>—</strong>" in html
 
@@ -336,7 +510,6 @@ def test_report_of_an_empty_table() -> None:
 
     assert table_rows(html) == []
     assert "All 0 leads" in html
-    assert 'id="details"' not in html
 
 
 def test_parse_reasons_marks_helped_and_hurt() -> None:
@@ -348,15 +521,6 @@ def test_parse_reasons_marks_helped_and_hurt() -> None:
         ("neutral", "Other"),
     ]
     assert parse_reasons(None) == []
-
-
-def test_report_marks_reasons_in_the_table() -> None:
-    html = render_report(make_scores(3))
-
-    row = html[html.index('<tr id="row-1"') : html.index("</tr>", html.index('<tr id="row-1"'))]
-    assert row.count('<li class="reason helped">') == 2
-    assert row.count('<li class="reason hurt">') == 1  # the first three entries
-    assert "+1 more" in row
 
 
 def test_write_report_is_atomic(tmp_path: Path) -> None:
@@ -389,6 +553,7 @@ CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+    "--hide-scrollbars",
 )
 
 
@@ -417,45 +582,168 @@ def run_chromium(chromium: str, tmp_path: Path, *args: str) -> subprocess.Comple
 def test_browser_runs_the_script_and_shows_the_leads(chromium: str, tmp_path: Path) -> None:
     frame = make_scores(20)
     frame.loc[0, "contact_id"] = XSS
+    frame.loc[frame["score"].idxmin(), "reasons"] = TRICKY_REASON
     path = write_report(frame, tmp_path / "report.html")
     url = path.as_uri()
 
     dom = run_chromium(chromium, tmp_path, "--dump-dom", url).stdout
 
-    assert '<html lang="en" class="js">' in dom  # the script swapped no-js for js
+    assert '<html lang="en" class="js"' in dom  # the script swapped no-js for js
     assert re.search(r'id="lead-counter"[^>]*>Showing 20 of 20 leads<', dom)
     assert "Showing 20 of 20 leads" not in path.read_text(encoding="utf-8")
-    assert len(table_rows(dom)) == 20
+    assert dom_rows(dom) == table_rows(path.read_text(encoding="utf-8"))
     for contact in frame["contact_id"].iloc[1:]:
-        assert f">{contact}</a>" in dom
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
+        assert f">{contact}</button>" in dom
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom  # drawn as text
     assert XSS not in dom
+    assert "<b>SSO</b>" not in dom
+    assert 'Asked about the "Enterprise" plan &amp; &lt;b&gt;SSO&lt;/b&gt;' in dom
+    first = dom[
+        dom.index('<tr class="lead" id="row-1"') : dom.index("</tr>", dom.index('id="row-1"'))
+    ]
+    assert first.count('<li class="reason helped">') == 2
+    assert first.count('<li class="reason hurt">') == 1  # the first three entries
+    assert "+1 more" in first
+    assert 'id="lead-1"' not in dom  # no card until it is opened
 
     # The query string sets the grade filter and the sort order on load.
     n_a = int((frame["grade"] == "A").sum())
     dom = run_chromium(chromium, tmp_path, "--dump-dom", f"{url}?grade=A").stdout
     assert re.search(rf'id="lead-counter"[^>]*>Showing {n_a} of 20 leads<', dom)
-    assert len(re.findall(r'<tr id="row-\d+"[^>]*\bhidden', dom)) == 20 - n_a
+    assert len(dom_rows(dom)) == n_a
 
     dom = run_chromium(chromium, tmp_path, "--dump-dom", f"{url}?sort=pCustomer&order=asc").stdout
     lowest = frame.sort_values("p_customer")["contact_id"].iloc[0]
-    assert table_rows(dom)[0] == lowest
+    assert dom_rows(dom)[0] == lowest
     assert re.search(r'aria-sort="ascending"><button type="button" data-sort="pCustomer"', dom)
 
+    # The hash opens a card: drawn from the data block, after its row.
+    dom = run_chromium(chromium, tmp_path, "--dump-dom", f"{url}#lead-2").stdout
+    card = dom[dom.index('<article class="card" id="lead-2"') : dom.index("</article>")]
+    assert dom.index('id="row-2"') < dom.index('id="lead-2"') < dom.index('id="row-3"')
+    assert card.count('class="div-row') == 2 * len(CRITERIA)
+    assert "Customer score " in card
+    assert "Prospect score " in card
+    assert 'aria-expanded="true" aria-controls="lead-2"' in dom
 
-def test_browser_screenshot_is_not_blank(chromium: str, tmp_path: Path) -> None:
+
+def test_browser_pages_a_long_table(chromium: str, tmp_path: Path) -> None:
+    path = write_report(make_scores(250), tmp_path / "report.html", max_leads=250)
+
+    dom = run_chromium(chromium, tmp_path, "--dump-dom", path.as_uri()).stdout
+
+    assert len(dom_rows(dom)) == 100
+    assert re.search(r">Showing 250 of 250 leads \(the first 100 listed\)<", dom)
+    assert re.search(r'id="lead-more">Show 100 more of 150 leads<', dom)
+
+
+#: A page holding the report in an iframe of the width under test (headless Chromium's window
+#: is at least 500 px wide), which checks the report's layout from outside and writes what it
+#: finds in <pre id="probe">: elements beyond the right edge, text under 11 px, the cards.
+PROBE = """<!DOCTYPE html>
+<html><body style="margin:0">
+<iframe id="frame" src="report.html" style="border:0;width:WIDTHpx;height:900px"></iframe>
+<script>
+document.getElementById("frame").addEventListener("load", function () {
+  var win = document.getElementById("frame").contentWindow;
+  var doc = win.document;
+  var out = {};
+  function name(el) {
+    var classes = typeof el.className === "string" && el.className ? "." + el.className : "";
+    return el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + classes.replace(/ /g, ".");
+  }
+  function check(label) {
+    var width = win.innerWidth;
+    var overflow = [], small = [], checked = 0;
+    doc.querySelectorAll("body *").forEach(function (el) {
+      if (el.closest(".visually-hidden, noscript, script, .skip-link")) {
+        return;
+      }
+      var box = el.getBoundingClientRect();
+      if (!el.getClientRects().length || (box.width === 0 && box.height === 0)) {
+        return;
+      }
+      if (box.right > width + 0.5) {
+        overflow.push(name(el) + " right " + Math.round(box.right));
+      }
+      var text = Array.prototype.some.call(el.childNodes, function (node) {
+        return node.nodeType === 3 && node.textContent.trim();
+      });
+      if (text) {
+        checked += 1;
+        var size = parseFloat(win.getComputedStyle(el).fontSize);
+        if (size < 11) {
+          small.push(name(el) + " " + size + "px");
+        }
+      }
+    });
+    out[label] = {width: width, scrollWidth: doc.documentElement.scrollWidth,
+      overflow: overflow.slice(0, 8), small: small.slice(0, 8), texts: checked,
+      cards: doc.querySelectorAll("article.card").length};
+  }
+  check("closed");
+  var data = JSON.parse(doc.getElementById("lead-data").textContent);
+  [0, data.leads.alreadyProspect[0]].forEach(function (i) {
+    doc.querySelector('button.open-card[data-lead="' + i + '"]').click();
+  });
+  check("open");
+  var card = doc.getElementById("lead-" + (data.leads.alreadyProspect[0] + 1));
+  out.already = Array.prototype.map.call(card.querySelectorAll("section.target"), function (s) {
+    return {heading: s.querySelector("h4").textContent, bars: s.querySelectorAll(".div-row").length,
+            na: s.textContent.split("n/a").length - 1, text: s.textContent};
+  });
+  var pre = document.createElement("pre");
+  pre.id = "probe";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>
+</body></html>
+"""
+
+
+@pytest.mark.parametrize("width", [390, 1440])
+def test_browser_fits_phone_and_wide_screens(chromium: str, tmp_path: Path, width: int) -> None:
+    """No horizontal overflow and no text under 11 px, cards open; a screenshot is kept."""
+    frame = already_prospect_scores(30)
+    frame.loc[5, "contact_id"] = "a-very-long-contact-identifier-without-any-spaces-0123456789"
+    frame.loc[6, "account_id"] = "Königlich Bayerische Maschinenbau Aktiengesellschaft und Söhne"
+    title = "Weekly leads of the EMEA enterprise team"
+    path = write_report(frame, tmp_path / "report.html", title=title, grade_cuts=CUTS)
+    probe_page = tmp_path / "probe.html"
+    probe_page.write_text(PROBE.replace("WIDTH", str(width)), encoding="utf-8")
+
+    dom = run_chromium(
+        chromium, tmp_path, "--dump-dom", "--allow-file-access-from-files",
+        f"--window-size={max(width, 800)},1000", probe_page.as_uri(),
+    ).stdout  # fmt: skip
+
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S)
+    assert found, "the probe did not run"
+    probe = json.loads(unescape(found.group(1)))
+    for state in ("closed", "open"):
+        seen = probe[state]
+        assert seen["width"] == width
+        assert seen["scrollWidth"] <= width, seen["overflow"]
+        assert seen["overflow"] == []
+        assert seen["small"] == []
+        assert seen["texts"] > 200
+    assert probe["open"]["cards"] == 2
+    customer, prospect = probe["already"]
+    assert customer["bars"] == len(CRITERIA)
+    assert prospect["heading"] == "Prospect: already a prospect"
+    assert prospect["bars"] == 0
+    assert prospect["na"] == 0
+    assert "Already a prospect: at stage opportunity." in prospect["text"]
+
+    png = tmp_path / f"report-{width}.png"
+    run_chromium(
+        chromium, tmp_path, f"--screenshot={png}", f"--window-size={width},1600", path.as_uri()
+    )
     from matplotlib.image import imread
 
-    path = write_report(make_scores(30), tmp_path / "report.html")
-    png = tmp_path / "report.png"
-
-    run_chromium(
-        chromium, tmp_path, f"--screenshot={png}", "--window-size=1280,2000", path.as_uri()
-    )
-
-    assert png.is_file()
     pixels = imread(png)
-    assert pixels.shape[:2] == (2000, 1280)
+    assert pixels.shape[:2] == (1600, width)
     rgb = pixels[..., :3]
     assert rgb.std() > 0.1  # text, charts and badges, not a blank page
     colours = np.unique((rgb.reshape(-1, 3) * 255).round().astype("int64"), axis=0)
@@ -466,5 +754,7 @@ def test_report_snapshot() -> None:
     """The page for a fixed scores table, byte for byte (tests/snapshots/report*.html); the
     report embeds no time of its own, so any difference is a change of the output."""
     frame = make_scores(12, seed=3)
-    check_snapshot("report.html", render_report(frame, title="Snapshot", max_leads=10))
+    check_snapshot(
+        "report.html", render_report(frame, title="Snapshot", max_leads=10, grade_cuts=CUTS)
+    )
     check_snapshot("report_required.html", render_report(required_only(frame.head(5))))

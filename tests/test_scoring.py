@@ -19,6 +19,7 @@ import leadscore as ls
 from leadscore.cli import cli
 from leadscore.drift import REFERENCE_FILE
 from leadscore.errors import DataNotFoundError, DataWarning, TooManyRejectsError
+from leadscore.history import CHANGE_COLUMNS
 from leadscore.scoring import neutralise_formulas, output_paths, score_export, scores_table
 from leadscore.triage import REASONS
 
@@ -99,7 +100,11 @@ def test_clean_export_every_contact_scored_or_not_eligible(
     assert done.as_of_from == "--as-of"
     assert done.as_of.startswith(AS_OF)
     expected = ls.LeadScorer.load(model_dir).score(crm, AS_OF)
-    pd.testing.assert_frame_equal(scores, expected, check_dtype=False)
+    # the job keeps a history (leadscore.history): its log-odds and change columns come last
+    history_columns = ["logodds", *CHANGE_COLUMNS]
+    assert list(scores.columns) == [*expected.columns, *history_columns]
+    assert set(scores["trend"]) == {"new"}
+    pd.testing.assert_frame_equal(scores[expected.columns], expected, check_dtype=False)
 
 
 def test_each_kind_of_bad_row_is_set_aside_and_counted(

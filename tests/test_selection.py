@@ -28,7 +28,7 @@ def _linear_leads(
 
 def test_the_linear_candidate_wins_on_additive_data(tmp_path: object) -> None:
     X, y = _linear_leads(3000)
-    model = LeadModel(random_state=0).fit(X, y)
+    model = LeadModel(random_state=0, linear_prior="auto").fit(X, y)
     selection = model.selection_
     assert selection["chosen"] == "linear"
     assert list(selection["candidates"]) == [c.name for c in CANDIDATES]
@@ -53,7 +53,7 @@ def test_trees_win_on_make_crm() -> None:
     cutoffs = pd.date_range("2024-03-01", periods=12, freq="MS", tz="UTC")
     table = ls.build_training_table(crm, cutoffs)
     table = table[table["y_prospect"].notna()]
-    model = LeadModel(random_state=0).fit(
+    model = LeadModel(random_state=0, linear_prior="auto").fit(
         table[ls.feature_columns(table)],
         table["y_prospect"].astype(int),
         time=table["cutoff"],
@@ -65,7 +65,7 @@ def test_trees_win_on_make_crm() -> None:
 
 def test_the_choice_is_saved_and_loaded(tmp_path: object) -> None:
     X, y = _linear_leads(1500, seed=2)
-    model = LeadModel(random_state=0).fit(X, y)
+    model = LeadModel(random_state=0, linear_prior="auto").fit(X, y)
     loaded = LeadModel.load(model.save(f"{tmp_path}/model"))
     assert loaded.selection_ == model.selection_
     np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X))
@@ -86,7 +86,7 @@ def test_calibration_follows_the_latest_rows_under_drift(monkeypatch: pytest.Mon
     # the validation slice (4,000-4,999) and the future (5,000-6,999) are all in it
     X, y = _linear_leads(7000, seed=4, shift=1.5, from_row=3500)
     train, future = slice(0, 5000), slice(5000, 7000)
-    model = LeadModel(random_state=0).fit(X.iloc[train], y[train])
+    model = LeadModel(random_state=0, linear_prior="auto").fit(X.iloc[train], y[train])
     assert model.selection_["chosen"] == "linear"
     p = model.predict_proba(X.iloc[future])[:, 1]
     ece = expected_calibration_error(y[future], p)
@@ -94,7 +94,7 @@ def test_calibration_follows_the_latest_rows_under_drift(monkeypatch: pytest.Mon
     assert abs(p.mean() - y[future].mean()) < 0.03
     # the validated model's calibrator, carried over, corrects the refitted model twice
     monkeypatch.setattr(_training, "_recalibrate", lambda *args: None)
-    carried = LeadModel(random_state=0).fit(X.iloc[train], y[train])
+    carried = LeadModel(random_state=0, linear_prior="auto").fit(X.iloc[train], y[train])
     assert expected_calibration_error(y[future], carried.predict_proba(X.iloc[future])[:, 1]) > (
         ece + 0.02
     )

@@ -4,6 +4,7 @@ Point-in-time features from CRM activity, calibrated LightGBM models of reaching
 *customer*, explanations per qualification criterion, MLflow tracking and batch scoring.
 """
 
+from leadscore.check import CheckReport, check
 from leadscore.config import Config, DataConfig, FeatureConfig, LabelConfig, load_config
 from leadscore.data import CRMData
 from leadscore.features import build_features, build_training_table, feature_columns
@@ -15,6 +16,7 @@ from leadscore.synthetic import make_crm
 
 __all__ = [
     "CRMData",
+    "CheckReport",
     "Config",
     "DataConfig",
     "FeatureConfig",
@@ -24,6 +26,7 @@ __all__ = [
     "ScoringSummary",
     "build_features",
     "build_training_table",
+    "check",
     "feature_columns",
     "load_config",
     "make_crm",

@@ -16,6 +16,8 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from leadscore.errors import ConfigError, SchemaError
 
@@ -134,6 +136,23 @@ def as_ids(values: pd.Series, table: str, column: str, *, nullable: bool) -> pd.
             values=[f"row {i}" for i in np.flatnonzero(missing.to_numpy())[:5]],
         )
     return ids
+
+
+def ids_in(ids: pd.Series, known: pd.Series) -> np.ndarray:
+    """Whether each identifier (text from :func:`as_ids`) is one of ``known``; missing is not.
+
+    Hashes in Arrow: pandas' own ``isin`` on Arrow strings walks ``known`` in Python.
+
+    Examples
+    --------
+    >>> ids_in(pd.Series(["1", None, "3"], dtype="str"), pd.Series(["3", "2"], dtype="str"))
+    array([False, False,  True])
+    """
+    found = pc.is_in(
+        pa.array(ids.astype("str"), from_pandas=True),
+        value_set=pa.array(known.astype("str").dropna(), from_pandas=True),
+    )
+    return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def parse_times(values: pd.Series, table: str, column: str) -> pd.Series:

@@ -17,19 +17,21 @@ The methods :meth:`LeadModel.explain`, :meth:`~LeadModel.explain_criteria`,
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from leadscore._preprocess import as_frame
+from leadscore.criteria import FeatureSpec
 from leadscore.explain import (
     ReasonPlan,
     TreeSplits,
     base_value,
     contributions,
     criterion_matrix,
+    family_sums,
     iter_chunks,
     reasons,
     tree_splits,
@@ -50,6 +52,10 @@ class Summary:
     reasons: np.ndarray  # text, or None
     reason_codes: np.ndarray  # text, or None
     distinct_share: float  # share of rows explained (the rest shared a decision pattern)
+    logodds: np.ndarray | None = None  # raw log-odds = base value + sum of contributions
+    signals: pd.DataFrame | None = None  # log-odds contribution per signal family
+    leads: np.ndarray | None = None  # per row and family: the feature wording it
+    plan: ReasonPlan | None = None  # the features, families and codes of the columns above
 
 
 def _tree_splits(model: LeadModel) -> list[TreeSplits]:
@@ -103,27 +109,39 @@ def summarize(
     criteria: dict[str, str] | None,
     deduplicate: bool,
     chunk_rows: int,
+    signals: bool = False,
+    specs: Mapping[str, FeatureSpec] | None = None,
+    display: pd.DataFrame | None = None,
 ) -> Summary:
     """Probabilities, criteria sums and the top ``k`` reasons each way, chunk by chunk.
 
     Memory stays bounded by ``chunk_rows``: each chunk's contributions are summed per
-    criterion and worded, then dropped.
+    criterion and worded, then dropped. With ``signals``, also the raw log-odds and the sums
+    per signal family (:func:`leadscore.explain.family_sums`), what score history keeps.
+    ``specs`` word the features they name instead of the registry, and ``display`` (rows as
+    ``X``) gives the values reasons show, where they are not ``X``'s own (a plain table's
+    "1,250 (high)").
     """
     frame = as_frame(X, list(model.feature_names_in_))
     matrix = model._matrix(frame)
     names = list(model.feature_names_in_)
     order, by_criterion = criterion_matrix(names, criteria)
-    plan = ReasonPlan.of(names, criteria)
+    plan = ReasonPlan.of(names, criteria, specs=specs)
+    shown = frame if display is None else display
     sums = np.empty((len(matrix), len(order)))
     texts = np.full(len(matrix), None, dtype=object)
     codes = np.full(len(matrix), None, dtype=object)
     distinct = 0.0
+    family_values = np.zeros((len(matrix), len(plan.families))) if signals else None
+    leads = np.zeros((len(matrix), len(plan.families)), dtype=np.int64) if signals else None
     for rows, values, share in model_contributions(model, matrix, deduplicate, chunk_rows):
         sums[rows] = values @ by_criterion
+        if family_values is not None and leads is not None:
+            family_values[rows], leads[rows] = family_sums(values, plan)
         distinct += share * (rows.stop - rows.start)
         if k > 0:
             texts[rows], codes[rows] = reasons(
-                values, frame.iloc[rows], plan, k=k, criteria=criteria
+                values, shown.iloc[rows], plan, k=k, criteria=criteria
             )
     raw = model._raw(matrix)
     return Summary(
@@ -132,4 +150,10 @@ def summarize(
         reasons=texts,
         reason_codes=codes,
         distinct_share=distinct / max(len(matrix), 1),
+        logodds=raw if signals else None,
+        signals=None
+        if family_values is None
+        else pd.DataFrame(family_values, columns=plan.families, index=frame.index),
+        leads=leads,
+        plan=plan if signals else None,
     )

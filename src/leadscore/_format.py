@@ -40,7 +40,6 @@ from leadscore._preprocess import Preprocessor
 from leadscore._training import monotone_directions
 from leadscore.calibration import Calibrator
 from leadscore.config import Config
-from leadscore.domain import TARGETS
 from leadscore.drift import REFERENCE_FILE
 from leadscore.errors import DataNotFoundError, ModelError
 from leadscore.evaluate import BASELINES
@@ -56,10 +55,12 @@ __all__ = [
     "content_version",
     "load_model",
     "load_scorer",
+    "load_table_model",
     "model_from_parts",
     "model_to_dict",
     "save_model",
     "save_scorer",
+    "save_table_model",
 ]
 
 MODEL_FORMAT = 1
@@ -183,6 +184,39 @@ def load_model(cls: type[_M], path: str | Path) -> _M:
         ) from exc
 
 
+# -- a model of a plain table (leadscore.plain) ------------------------------------------------
+
+TABLE_FORMAT = 1
+TABLE_FILE, TABLE_MODEL = "table.json", "model"
+
+
+def save_table_model(model: LeadModel, values: dict[str, Any], path: str | Path) -> Path:
+    """Write a plain table's model: the LeadModel in ``model/`` and ``values`` (its schema,
+    baselines and version) as ``table.json``, the folder replaced whole."""
+    folder = Path(path)
+    text = to_json({"format_version": TABLE_FORMAT, **values})
+    with atomic_folder(folder, marker=TABLE_FILE) as tmp:
+        save_model(model, tmp / TABLE_MODEL)
+        (tmp / TABLE_FILE).write_text(text)
+    return folder
+
+
+def load_table_model(cls: type[_M], path: str | Path) -> tuple[_M, dict[str, Any]]:
+    """The LeadModel and the values of a folder written by :func:`save_table_model`."""
+    folder = Path(path)
+    if not (folder / TABLE_FILE).exists():
+        hint = " (a CRM scorer: score it with --data)" if (folder / SCORER_FILE).exists() else ""
+        raise DataNotFoundError(
+            f"{folder}: no model of a plain table here ({TABLE_FILE} missing){hint}"
+        )
+    try:
+        values = json.loads((folder / TABLE_FILE).read_text())
+    except ValueError as exc:
+        raise ModelError(f"{folder / TABLE_FILE}: not valid JSON ({exc})") from exc
+    values = check_format(values, folder, "table model", TABLE_FORMAT)
+    return load_model(cls, folder / TABLE_MODEL), values
+
+
 # -- a scorer ----------------------------------------------------------------------------------
 
 
@@ -260,13 +294,13 @@ def _scorer_from_saved(
         model_params=values["model_params"],
         random_state=values["random_state"],
     )
-    scorer.models_ = {t: load_model(model_cls, folder / t) for t in TARGETS}
+    scorer.models_ = {t: load_model(model_cls, folder / t) for t in scorer.config.targets}
     scorer.feature_names_ = list(values["feature_names"])
     scorer.trained_cutoffs_ = tuple(values["trained_cutoffs"])
     last = pd.Timestamp(scorer.trained_cutoffs_[1])  # saved before labels_until was
     horizons = scorer.config.labels.horizons
     scorer.labels_until_ = values.get("labels_until") or {
-        t: (last + pd.Timedelta(days=horizons[t])).isoformat() for t in TARGETS
+        t: (last + pd.Timedelta(days=horizons[t])).isoformat() for t in scorer.models_
     }
     scorer.label_counts_ = values["label_counts"]
     scorer.baselines_ = {  # a scorer saved before a baseline existed goes without it

@@ -43,6 +43,7 @@ BLOCK_ROWS = 8192
 #: Leaves with at most this many path features index their patterns in a dense table.
 _DENSE_BITS = 12
 _MAX_BITS = 63  # a leaf's pattern is one uint64; deeper paths fall back to pred_contrib
+_SUB_ROWS = 256  # rows whose sums over a tree's leaves are added up together
 _ZERO = float(np.float32(1e-35))  # LightGBM's kZeroThreshold, the float 1e-35f
 _MISSING = {"None": 0, "Zero": 1, "NaN": 2}
 
@@ -74,6 +75,9 @@ class TreeShap:
     leaf_path_start: np.ndarray  # into path_feature / path_zero, one more than the leaves
     path_feature: np.ndarray
     path_zero: np.ndarray
+    path_tslot: np.ndarray  # position of the path feature among its tree's features
+    tree_feat_start: np.ndarray  # into tree_feat, one more than the trees
+    tree_feat: np.ndarray  # the distinct features each tree splits on
     table_rows: np.ndarray  # per tree: a bound on its pattern table, in values
     fallback: tuple[int, ...]  # trees too deep for the kernel, explained by pred_contrib
 
@@ -115,6 +119,9 @@ def _compile(dump: dict[str, Any]) -> TreeShap:
     path_start = [0]
     path_feature: list[int] = []
     path_zero: list[float] = []
+    path_tslot: list[int] = []
+    tree_feat_start = [0]
+    tree_feat: list[int] = []
     node_start, leaf_start, table_rows, fallback = [0], [0], [], []
     for t, tree in enumerate(dump["tree_info"]):
         tree_nodes: list[dict[str, Any]] = []
@@ -124,6 +131,7 @@ def _compile(dump: dict[str, Any]) -> TreeShap:
         if not tree_nodes or depth > _MAX_BITS:
             if tree_nodes:
                 fallback.append(t)
+            tree_feat_start.append(tree_feat_start[-1])
             node_start.append(node_start[-1])
             leaf_start.append(leaf_start[-1])
             table_rows.append(0)
@@ -138,8 +146,12 @@ def _compile(dump: dict[str, Any]) -> TreeShap:
             nodes["cat_words"].append(len(node["bits"]))
             cat_bits.extend(node["bits"])
         bound = 0
+        used = sorted({node["feature"] for node in tree_nodes})
+        tree_feat.extend(used)
+        tree_feat_start.append(len(tree_feat))
         for value, features, zeros in tree_leaves:
             leaf_value.append(value)
+            path_tslot.extend(used.index(f) for f in features)
             path_feature.extend(features)
             path_zero.extend(zeros)
             path_start.append(len(path_feature))
@@ -170,6 +182,9 @@ def _compile(dump: dict[str, Any]) -> TreeShap:
         leaf_path_start=ints(path_start),
         path_feature=ints(path_feature),
         path_zero=ints(path_zero, np.float64),
+        path_tslot=ints(path_tslot),
+        tree_feat_start=ints(tree_feat_start),
+        tree_feat=ints(tree_feat),
         table_rows=ints(table_rows),
         fallback=tuple(fallback),
     )
@@ -251,15 +266,23 @@ def _category_left_py(x: float, bits: np.ndarray, start: int, words: int) -> boo
 _category_left: Any = numba.njit(cache=True)(_category_left_py)
 
 
-def _pattern_values_py(zeros: np.ndarray, off: np.uint64, value: float, out: np.ndarray) -> None:
+def _pattern_values_py(
+    zeros: np.ndarray,
+    off: np.uint64,
+    value: float,
+    out: np.ndarray,
+    weights: np.ndarray,
+    ones: np.ndarray,
+) -> None:
     """A leaf's contributions to its path features for one pattern (bit set: condition unmet).
 
     LightGBM's ExtendPath over the dummy root element and the ``d`` features, then
-    UnwoundPathSum for each feature: the same arithmetic as ``pred_contrib``.
+    UnwoundPathSum for each feature: the same arithmetic as ``pred_contrib``. ``weights`` and
+    ``ones`` are scratch space of at least ``d + 1`` values.
     """
     d = len(zeros)
-    weights = np.zeros(d + 1)
-    ones = np.empty(d)
+    for i in range(d + 1):
+        weights[i] = 0.0
     weights[0] = 1.0
     for depth in range(1, d + 1):
         z = zeros[depth - 1]
@@ -305,6 +328,9 @@ def _explain_py(
     path_start: np.ndarray,
     path_feature: np.ndarray,
     path_zero: np.ndarray,
+    path_tslot: np.ndarray,
+    tree_feat_start: np.ndarray,
+    tree_feat: np.ndarray,
     table_rows: np.ndarray,
     block_rows: int,
 ) -> int:
@@ -316,6 +342,9 @@ def _explain_py(
     for t in range(n_trees):
         max_leaves = max(max_leaves, leaf_start[t + 1] - leaf_start[t])
         max_nodes = max(max_nodes, node_start[t + 1] - node_start[t])
+    max_feats = 1
+    for t in range(n_trees):
+        max_feats = max(max_feats, tree_feat_start[t + 1] - tree_feat_start[t])
     max_table = max(1, table_rows.max()) if n_trees > 0 else 1
     n_blocks = (n + block_rows - 1) // block_rows
     computed = np.zeros(n_blocks, dtype=np.int64)
@@ -326,8 +355,12 @@ def _explain_py(
         lo = b * block_rows
         hi = min(n, lo + block_rows)
         rows = hi - lo
-        masks = np.empty((max_leaves, rows), dtype=np.uint64)
+        # row-major: a row's leaves are written together and read together
+        masks = np.empty((rows, max_leaves), dtype=np.uint64)
         ids = np.empty((max_leaves, rows), dtype=np.int32)
+        sums = np.empty((_SUB_ROWS, max_feats))
+        weights = np.empty(_MAX_BITS + 2)
+        ones = np.empty(_MAX_BITS + 1)
         node_mask = np.empty(max_nodes, dtype=np.uint64)
         table = np.empty(max_table)
         offsets = np.empty(max_leaves + 1, dtype=np.int64)
@@ -369,12 +402,12 @@ def _explain_py(
                     if c >= 0:
                         node_mask[c] = lm
                     else:
-                        masks[-1 - c, r] = lm
+                        masks[r, -1 - c] = lm
                     c = right[g]
                     if c >= 0:
                         node_mask[c] = rm
                     else:
-                        masks[-1 - c, r] = rm
+                        masks[r, -1 - c] = rm
             # 2. per leaf: number its distinct patterns, compute each one's values once
             pos = 0
             for leaf in range(n_leaves):
@@ -384,7 +417,7 @@ def _explain_py(
                 count = 0
                 if d <= _DENSE_BITS:
                     for r in range(rows):
-                        m = masks[leaf, r]
+                        m = masks[r, leaf]
                         i = dense[m]
                         if i < 0:
                             i = count
@@ -396,7 +429,7 @@ def _explain_py(
                         dense[reps[i]] = -1
                 else:
                     for r in range(rows):
-                        m = masks[leaf, r]
+                        m = masks[r, leaf]
                         h = (m * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(40)
                         h = h & np.uint64(hash_size - 1)
                         while hash_ids[h] >= 0 and hash_keys[h] != m:
@@ -415,17 +448,28 @@ def _explain_py(
                 zeros = path_zero[p0 : p0 + d]
                 value = leaf_value[l0 + leaf]
                 for i in range(count):
-                    _pattern_values(zeros, reps[i], value, table[pos : pos + d])
+                    _pattern_values(zeros, reps[i], value, table[pos : pos + d], weights, ones)
                     pos += d
                 computed[b] += count
-            # 3. add each row's table rows
-            for r in range(rows):
+            # 3. add each row's table rows, leaf by leaf over a few rows at a time: the sums
+            #    stay in cache and no addition waits for the one before it
+            f0 = tree_feat_start[t]
+            n_feats = tree_feat_start[t + 1] - f0
+            for s0 in range(0, rows, _SUB_ROWS):
+                s1 = min(rows, s0 + _SUB_ROWS)
+                for r in range(s1 - s0):
+                    for j in range(n_feats):
+                        sums[r, j] = 0.0
                 for leaf in range(n_leaves):
                     p0 = path_start[l0 + leaf]
                     d = path_start[l0 + leaf + 1] - p0
-                    base = offsets[leaf] + ids[leaf, r] * d
-                    for k in range(d):
-                        out[lo + r, path_feature[p0 + k]] += table[base + k]
+                    for r in range(s0, s1):
+                        base = offsets[leaf] + ids[leaf, r] * d
+                        for k in range(d):
+                            sums[r - s0, path_tslot[p0 + k]] += table[base + k]
+                for r in range(s0, s1):
+                    for j in range(n_feats):
+                        out[lo + r, tree_feat[f0 + j]] += sums[r - s0, j]
     return int(computed.sum())
 
 
@@ -462,7 +506,8 @@ def tree_shap(
         matrix, out, c.node_start, c.node_feature, c.node_threshold, c.node_categorical,
         c.node_missing, c.node_default_left, c.node_left, c.node_right, c.node_slot,
         c.node_cat_start, c.node_cat_words, c.cat_bits, c.leaf_start, c.leaf_value,
-        c.leaf_path_start, c.path_feature, c.path_zero, c.table_rows, BLOCK_ROWS,
+        c.leaf_path_start, c.path_feature, c.path_zero, c.path_tslot, c.tree_feat_start,
+        c.tree_feat, c.table_rows, BLOCK_ROWS,
     )  # fmt: skip
     for t in c.fallback:
         tree = booster.predict(matrix, pred_contrib=True, start_iteration=t, num_iteration=1)

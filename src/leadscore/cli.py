@@ -82,6 +82,67 @@ _data_option = click.option(
     help="Folder of contacts, accounts, activities and stages.",
 )
 
+_data_or_table_option = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of contacts, accounts, activities and stages (or give --table).",
+)
+
+
+def _table_options(command: _F) -> _F:
+    """``--table``, ``--label``, ``--time`` and ``--id``: a plain table, one row per lead."""
+    for option in reversed(
+        (
+            click.option(
+                "--table",
+                "table_file",
+                type=click.Path(dir_okay=False, path_type=Path),
+                default=None,
+                help="A plain table instead of a CRM export: one row per lead (.csv or .parquet).",
+            ),
+            click.option("--label", default=None, help="With --table: the outcome column."),
+            click.option("--time", "time_column", default=None,
+                         help="With --table: a time column (time-ordered split)."),
+            click.option("--id", "id_column", default=None,
+                         help="With --table: the column identifying each row."),
+        )
+    ):  # fmt: skip
+        command = option(command)
+    return command
+
+
+def _one_source(data_dir: Path | None, table_file: Path | None) -> None:
+    from leadscore.errors import ConfigError
+
+    if (data_dir is None) == (table_file is None):
+        raise ConfigError("give either --data DIR (a CRM export) or --table FILE (a plain table)")
+
+
+def _train_table(
+    table_file: Path, label: str | None, time: str | None, id: str | None,
+    config_file: Path | None, out_dir: Path,
+) -> None:  # fmt: skip
+    from leadscore.config import load_config
+    from leadscore.plain import read_table, train_table
+
+    config = load_config(config_file)
+    frame = read_table(table_file)
+    with err.status(f"Training on {len(frame):,} rows of {table_file}"):
+        result = train_table(frame, label=label, time=time, id=id, config=config)
+    for line in result.model.schema.lines():
+        out.print(line, markup=False)
+    for note in result.notes:
+        out.print(f"Note: {note}", markup=False)
+    _print_evaluation(
+        result.evaluation,
+        f"Test rows: {result.split} ({result.test_rows:,} rows; trained on {result.train_rows:,})",
+    )
+    result.model.save(out_dir)
+    out.print(f"Saved the model to {out_dir} (LightGBM text and JSON)")
+
+
 _tracking_option = click.option(
     "--tracking-uri",
     default=None,
@@ -235,7 +296,8 @@ def _train_and_log(
 
 
 @cli.command()
-@_data_option
+@_data_or_table_option
+@_table_options
 @_config_option("TOML configuration.")
 @click.option(
     "--out",
@@ -248,12 +310,27 @@ def _train_and_log(
 @_tracking_option
 @_handles_errors
 def train(
-    data_dir: Path, config_file: Path | None, out_dir: Path, tracking_uri: str | None
+    data_dir: Path | None,
+    table_file: Path | None,
+    label: str | None,
+    time_column: str | None,
+    id_column: str | None,
+    config_file: Path | None,
+    out_dir: Path,
+    tracking_uri: str | None,
 ) -> None:
-    """Train, evaluate against the baselines, save, log to MLflow and register."""
+    """Train, evaluate against the baselines, save, log to MLflow and register.
+
+    With --table: train on a plain table (one row per lead), evaluate against the baselines
+    that apply and save; MLflow is not used."""
     from leadscore.config import load_config
     from leadscore.data import CRMData
 
+    _one_source(data_dir, table_file)
+    if table_file is not None:
+        _train_table(table_file, label, time_column, id_column, config_file, out_dir)
+        return
+    assert data_dir is not None
     config = load_config(config_file)
     with err.status("Reading the CRM"):
         crm = CRMData.read(data_dir, config=config)
@@ -328,7 +405,14 @@ Exit codes:
 
 
 @cli.command(cls=_OneLineCommand, epilog=_SCORE_EPILOG)
-@_data_option
+@_data_or_table_option
+@click.option(
+    "--table",
+    "table_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A plain table (one row per lead) to score with a model trained by train --table.",
+)
 @click.option(
     "--model",
     "model",
@@ -369,10 +453,19 @@ Exit codes:
 @click.option(
     "--no-reasons", is_flag=True, help="Probabilities, scores and grades only, at prediction speed."
 )
+@click.option(
+    "--history",
+    "history",
+    default=None,
+    help="Score history: a folder (Parquet, by as_of day) or a SQLAlchemy URL "
+    "(sqlite:///h.db, postgresql+psycopg://...). Default: history/ beside --out.",
+)
+@click.option("--no-history", is_flag=True, help="Keep no score history (no trends).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @_handles_errors
 def score(
-    data_dir: Path,
+    data_dir: Path | None,
+    table_file: Path | None,
     model: str,
     out_file: Path,
     config_file: Path | None,
@@ -382,11 +475,28 @@ def score(
     max_reject_share: float,
     summary_file: Path | None,
     no_reasons: bool,
+    history: str | None,
+    no_history: bool,
     quiet: bool,
 ) -> None:
-    """Score every contact of a CRM export: the nightly batch job."""
+    """Score every contact of a CRM export: the nightly batch job (or every row of a plain
+    table, with --table)."""
+    if history is not None and no_history:
+        raise click.UsageError("--history and --no-history exclude each other")
     from leadscore.scoring import score_export
 
+    _one_source(data_dir, table_file)
+    if table_file is not None:
+        from leadscore.plain import score_table
+
+        done = score_table(
+            table_file, model, out_file, reasons=not no_reasons,
+            max_reject_share=max_reject_share, summary=summary_file,
+        )  # fmt: skip
+        for line in done.lines():
+            out.print(line, markup=False)
+        return
+    assert data_dir is not None
     result = score_export(
         data_dir,
         model,
@@ -399,9 +509,79 @@ def score(
         summary=summary_file,
         reasons=not no_reasons,
         progress=not quiet,
+        history=False if no_history else (history or True),
     )
     for line in result.lines():
         out.print(line, markup=False)
+
+
+_CHECK_EPILOG = """\b
+Says, before any training: per target the labelled rows, positives and cutoffs left after the
+time purge, the holdout and the longest horizon the history allows (and what to change when it
+is short: train stops with the same message); rows with timestamps in the future; suspected
+leaks (a column whose missingness or distribution differs sharply between contacts with a known
+outcome and open ones, or that alone separates the outcomes almost perfectly).
+\b
+Exit codes:
+  0  ready to train (leaks and future rows are reported; --strict makes them block)
+  1  a blocking problem: training would stop (or, with --strict, a leak or future rows)
+  2  bad input: unreadable data, broken data contract, bad configuration or arguments
+"""
+
+EXIT_BLOCKING = 1
+
+
+@cli.command(cls=_OneLineCommand, epilog=_CHECK_EPILOG)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of the CRM export.",
+)
+@_table_options
+@_config_option("TOML configuration (column mapping, [sources], labels) or a preset's name.")
+@click.option("--strict", is_flag=True, help="Leaks and future rows block too (exit code 1).")
+@click.option(
+    "--json",
+    "json_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the report as JSON here.",
+)
+@_handles_errors
+def check(
+    data_dir: Path | None,
+    table_file: Path | None,
+    label: str | None,
+    time_column: str | None,
+    id_column: str | None,
+    config_file: Path | None,
+    strict: bool,
+    json_file: Path | None,
+) -> None:
+    """Check an export (or a plain table) before training: enough data, future rows,
+    suspected leaks."""
+    from leadscore._io import atomic_path, to_json
+    from leadscore.check import check as run_check
+    from leadscore.plain import check_table
+
+    _one_source(data_dir, table_file)
+    report: Any
+    with err.status("Checking the export"):
+        if table_file is not None:
+            report = check_table(
+                table_file, label=label, time=time_column, id=id_column, config=config_file
+            )
+        else:
+            report = run_check(data_dir, config=config_file)
+    for line in report.lines():
+        out.print(line, markup=False)
+    if json_file is not None:
+        with atomic_path(json_file) as tmp:
+            tmp.write_text(to_json(report.to_dict()))
+    if report.blocking(strict=strict):
+        sys.exit(EXIT_BLOCKING)
 
 
 @cli.command()
@@ -428,13 +608,29 @@ def score(
     show_default=True,
     help="Most leads listed (the overview covers all of them).",
 )
+@click.option(
+    "--model",
+    "model",
+    default=None,
+    help="The scorer that wrote the scores (folder or models:/...): the grade legend then "
+    "gives each grade's P(customer) cut point.",
+)
+@_tracking_option
 @_handles_errors
-def report(scores_file: Path, out_file: Path, title: str, max_leads: int) -> None:
+def report(
+    scores_file: Path,
+    out_file: Path,
+    title: str,
+    max_leads: int,
+    model: str | None,
+    tracking_uri: str | None,
+) -> None:
     """Write the sales-ops HTML report of a scores table: one self-contained file."""
     from leadscore.report import read_scores, write_report
 
     scores = read_scores(scores_file)
-    write_report(scores, out_file, title=title, max_leads=max_leads)
+    cuts = None if model is None else _load_model(model, tracking_uri).grade_cuts()
+    write_report(scores, out_file, title=title, max_leads=max_leads, grade_cuts=cuts)
     out.print(f"Wrote the report of {len(scores):,} leads to {out_file}")
 
 
@@ -449,7 +645,10 @@ def _score_and_report(crm: Any, scorer: Any, workdir: Path) -> None:
     for suffix in ("parquet", "csv"):
         write_frame(scores, stem.with_suffix(f".{suffix}"))
     report_file = workdir / "report.html"
-    write_report(scores, report_file, title=f"Lead scores as of {as_of.date()}")
+    write_report(
+        scores, report_file, title=f"Lead scores as of {as_of.date()}",
+        grade_cuts=scorer.grade_cuts(),
+    )  # fmt: skip
     grades = scores["grade"].value_counts().reindex(list("ABCD"), fill_value=0)
     out.print(
         f"Scored {len(scores):,} open contacts as of {as_of.date()} "

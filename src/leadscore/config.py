@@ -51,6 +51,7 @@ __all__ = [
     "RecordSource",
     "SourcesConfig",
     "StageSource",
+    "TableConfig",
     "load_config",
     "preset_names",
     "preset_path",
@@ -275,6 +276,15 @@ class LabelConfig:
     A label for target T at cutoff ``t`` is 1 when the contact first reaches T in
     ``[t, t + horizon)``.
 
+    Parameters
+    ----------
+    prospect_days : int
+        Horizon of the prospect target, in days: reaching ``sql``, ``opportunity`` or
+        ``customer`` within it is a positive label.
+    customer_days : int
+        Horizon of the customer target, in days: reaching ``customer`` within it is a positive
+        label.
+
     Examples
     --------
     >>> LabelConfig().horizons
@@ -296,6 +306,65 @@ class LabelConfig:
     def horizons(self) -> dict[str, int]:
         """Horizon in days per target."""
         return {target: getattr(self, f"{target}_days") for target in TARGETS}
+
+
+@dataclasses.dataclass(frozen=True)
+class TableConfig:
+    """A plain table: one row per lead, no activity log (``leadscore train --table``).
+
+    The command line's ``--label``, ``--time`` and ``--id`` take precedence over the keys here.
+
+    Parameters
+    ----------
+    label : str
+        The column holding the outcome (two values; the larger in sort order, ``1``,
+        ``True`` or ``"yes"``, is the positive class).
+    time : str
+        A column with the time of each row (when the lead came in): the latest 20% of rows
+        by it are the test set and the model validates on its latest rows. Without it the
+        split is stratified random. The time itself is never a feature.
+    id : str
+        A column identifying each row; scores carry it, and a missing or repeated id is a
+        rejected row at scoring. Never a feature.
+    exclude : tuple of str
+        Columns that are not features (a field filled in after the outcome, say).
+    criteria : mapping
+        ``{column: criterion}``: the qualification criterion each column's reasons count
+        under. Columns not given here are guessed by name and type (see
+        :func:`leadscore.plain.guess_criterion`) and the guess is printed at training.
+    gap_days : int
+        With ``time``: how many days after a row's time its outcome is known (the label
+        window). Training rows whose window reaches the test period are left out, and the
+        model's early stopping is purged the same way. 0: the outcome is known at once.
+
+    Examples
+    --------
+    >>> TableConfig(label="y", criteria={"job": "authority"}).criteria["job"]
+    'authority'
+    """
+
+    label: str = ""
+    time: str = ""
+    id: str = ""
+    exclude: tuple[str, ...] = ()
+    criteria: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    gap_days: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("label", "time", "id"):
+            if not isinstance(getattr(self, name), str):
+                raise ConfigError(f"table.{name}: expected a column name")
+        object.__setattr__(self, "exclude", _columns(self.exclude, "table.exclude"))
+        criteria = _str_mapping(self.criteria, "table.criteria")
+        unknown = {k: v for k, v in criteria.items() if v not in CRITERIA}
+        if unknown:
+            raise ConfigError(
+                f"table.criteria: unknown criteria {dict(unknown)}; expected one of "
+                f"{list(CRITERIA)}"
+            )
+        object.__setattr__(self, "criteria", criteria)
+        if not isinstance(self.gap_days, int) or self.gap_days < 0:
+            raise ConfigError(f"table.gap_days: expected days >= 0, got {self.gap_days!r}")
 
 
 _Section = TypeVar("_Section")
@@ -780,6 +849,15 @@ def _source_dict(value: Any) -> Any:
     return _plain(value)
 
 
+def _targets(value: Any) -> tuple[str, ...]:
+    """``targets`` as written in TOML: a list of names, or one name."""
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list | tuple):
+        raise ConfigError(f"targets: expected a list of target names, got {value!r}")
+    return tuple(value)
+
+
 @dataclasses.dataclass(frozen=True)
 class Config:
     """The whole configuration of a leadscore job.
@@ -795,14 +873,27 @@ class Config:
     features: FeatureConfig = dataclasses.field(default_factory=FeatureConfig)
     labels: LabelConfig = dataclasses.field(default_factory=LabelConfig)
     sources: SourcesConfig | None = None
+    targets: tuple[str, ...] = TARGETS
+    table: TableConfig | None = None
 
     def __post_init__(self) -> None:
+        targets = tuple(self.targets)
+        unknown = [t for t in targets if t not in TARGETS]
+        if unknown or not targets or len(set(targets)) != len(targets):
+            raise ConfigError(
+                f"targets: {list(targets)}; expected one or both of {list(TARGETS)}, each once"
+                + (f" ({unknown} unknown)" if unknown else "")
+            )
+        # in funnel order, whatever the order written
+        object.__setattr__(self, "targets", tuple(t for t in TARGETS if t in targets))
         sections = {"data": DataConfig, "features": FeatureConfig, "labels": LabelConfig}
         for name, cls in sections.items():
             if not isinstance(getattr(self, name), cls):
                 raise ConfigError(f"{name}: expected a {cls.__name__}")
         if self.sources is not None and not isinstance(self.sources, SourcesConfig):
             raise ConfigError("sources: expected a SourcesConfig")
+        if self.table is not None and not isinstance(self.table, TableConfig):
+            raise ConfigError("table: expected a TableConfig")
         if self.sources is not None and self.sources.contacts.person_id:
             # person_id is an identifier (the person a lead belongs to), never a feature
             excluded = self.features.exclude_attributes
@@ -815,7 +906,8 @@ class Config:
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> Self:
         """Build from nested mappings, as read from TOML."""
-        known = {"columns", "stages", "activity_types", "features", "labels", "sources"}
+        known = {"columns", "stages", "activity_types", "features", "labels", "sources",
+                 "targets", "table"}  # fmt: skip
         unknown = sorted(set(values) - known)
         if unknown:
             raise ConfigError(f"unknown section(s) {unknown}; expected some of {sorted(known)}")
@@ -829,6 +921,10 @@ class Config:
             features=_section(FeatureConfig, values.get("features", {}), "features"),
             labels=_section(LabelConfig, values.get("labels", {}), "labels"),
             sources=None if "sources" not in values else SourcesConfig.from_dict(values["sources"]),
+            targets=_targets(values.get("targets", TARGETS)),
+            table=(
+                None if "table" not in values else _section(TableConfig, values["table"], "table")
+            ),
         )
 
     @classmethod
@@ -855,12 +951,25 @@ class Config:
             }
         if self.sources is not None:
             out["sources"] = self.sources.to_dict()
+        out["targets"] = list(self.targets)
+        if self.table is not None:
+            out["table"] = {
+                f.name: _plain(getattr(self.table, f.name)) for f in dataclasses.fields(self.table)
+            }
         return out
+
+    @property
+    def horizons(self) -> dict[str, int]:
+        """Horizon in days of each target trained (``targets``), in funnel order."""
+        return {t: d for t, d in self.labels.horizons.items() if t in self.targets}
 
     def to_params(self) -> dict[str, str]:
         """Flat ``section.name -> text`` parameters, as logged to MLflow."""
         params: dict[str, str] = {}
         for section, values in self.to_dict().items():
+            if not isinstance(values, Mapping):
+                params[section] = json.dumps(values)
+                continue
             for key, value in values.items():
                 text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
                 params[f"{section}.{key}"] = text

@@ -53,8 +53,10 @@ __all__ = [
     "describe_feature",
     "feature_table",
     "monotone_constraints",
+    "render_counts",
     "render_reason",
     "render_values",
+    "window_features",
 ]
 
 Direction = Literal["up", "down"]
@@ -101,7 +103,9 @@ class FeatureSpec:
         Template for a missing value (in either direction).
     kind : str
         ``count``, ``weighted``, ``days``, ``number``, ``money``, ``flag``, ``ratio``,
-        ``percent`` or ``category``: how ``{value}`` is formatted.
+        ``percent``, ``year`` or ``category``: how ``{value}`` is formatted. A ``weighted``
+        count (decayed) is never shown as a number: reasons word it from the family's window
+        counts (:func:`render_counts`).
     family : str
         The signal the feature measures (an activity type, or an attribute): reasons name each
         family once, however many windows and measures of it moved the score. Defaults to
@@ -707,8 +711,7 @@ MEASURES: dict[str, Measure] = {
     "decayed": Measure(
         "decayed", "{type}_decayed", "TREND",
         "Decayed count of {plural}: each one counts half as much after every half-life",
-        up="Recent {plural} (recency-weighted count {{value}})",
-        down="Recent {plural} (recency-weighted count {{value}})",
+        up="Recent {plural}", down="Few recent {plural}",
         missing="No {plural} on record", kind="weighted", zero="No recent {plural}",
     ),
     "days_since": Measure(
@@ -789,12 +792,19 @@ def _humanise(name: str) -> str:
     return name.replace("_", " ").strip().capitalize()
 
 
+#: Attribute names that hold a calendar year ("year_established", "founded"): worded as a
+#: year (1995), never as a quantity (1,995).
+_YEAR_NAME = re.compile(r"(^|[^a-z])(year|yr|founded|established|since)([^a-z]|$)", re.IGNORECASE)
+
+
 def _generic(name: str, criterion: str) -> FeatureSpec:
     label = _humanise(name)
     code = re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_")
+    kind = "year" if _YEAR_NAME.search(name.replace("_", " ")) else "number"
     return FeatureSpec(
         name, criterion, label, f"{CODE_PREFIX[_check_criterion(criterion, name)]}_{code}",
         up=f"{label}: {{value}}", down=f"{label}: {{value}}", missing=f"{label} unknown",
+        kind=kind,
     )  # fmt: skip
 
 
@@ -934,13 +944,15 @@ def format_value(value: Any, kind: str) -> str:
         return _format_money(float(value))
     if kind in ("count", "flag"):
         return f"{round(float(value)):,}"
+    if kind == "year":
+        return f"{round(float(value))}" if isinstance(value, int | float) else str(value)
     if kind in ("weighted", "ratio"):
         return f"{float(value):.1f}"
     if kind == "percent":
         return f"{float(value):.0%}"
     if kind == "number" and isinstance(value, int | float):
         number = float(value)
-        return f"{number:,.0f}" if number == int(number) else f"{number:,.2f}"
+        return f"{number:,.0f}" if number == int(number) or abs(number) >= 100 else f"{number:.1f}"
     return str(value).replace("_", " ")
 
 
@@ -982,6 +994,11 @@ def render_reason(spec: FeatureSpec, value: Any, direction: Direction) -> str:
     >>> render_reason(describe_feature("email_click_30d"), 0.0, "down")
     'No email clicks in the last 30 days'
     """
+    text = _render(spec, value, direction)
+    return text[:1].upper() + text[1:]  # a value opening the sentence ("manager: ...")
+
+
+def _render(spec: FeatureSpec, value: Any, direction: Direction) -> str:
     if _is_missing(value):
         return spec.missing
     template = spec.up if direction == "up" else spec.down
@@ -995,3 +1012,68 @@ def render_reason(spec: FeatureSpec, value: Any, direction: Direction) -> str:
             return spec.up.format(value=format_value(value, spec.kind))
         return template.format(value=_format_duration(float(value)))
     return template.format(value=format_value(value, spec.kind))
+
+
+def window_features(family: str, names: list[str] | pd.Index) -> dict[int, str]:
+    """``{days: feature}`` of the window counts of activity ``family`` among ``names``.
+
+    Examples
+    --------
+    >>> window_features("meeting", ["meeting_90d", "meeting_7d", "meeting_decayed", "web_visit_7d"])
+    {7: 'meeting_7d', 90: 'meeting_90d'}
+    """
+    found = {}
+    for name in map(str, names):
+        rest, _, window = name.rpartition("_")
+        if rest == family and window.endswith("d") and window[:-1].isdecimal():
+            found[int(window[:-1])] = name
+    return dict(sorted(found.items()))
+
+
+def _count_words(counts: tuple[int, ...], windows: tuple[int, ...], noun: str, plural: str) -> str:
+    """One sentence of window counts (``counts[i]`` in the last ``windows[i]`` days)."""
+    total, longest = counts[-1], windows[-1]
+    if total == 0:
+        return f"No {plural} in the last {longest} days"
+    within = windows[counts.index(total)]  # the shortest window holding all of them
+    said = f"{total} {noun if total == 1 else plural} in the last {within} days"
+    shorter = [(w, c) for w, c in zip(windows, counts, strict=True) if w < within]
+    if not shorter:
+        return said
+    recent, n_recent = next(((w, c) for w, c in shorter if w == 30), shorter[-1])
+    if n_recent == 0:
+        return f"{said}, none in the last {recent}"
+    if 2 * n_recent > total:
+        return f"{said}, mostly in the last {recent}"
+    return f"{said}, {n_recent} in the last {recent}"
+
+
+def render_counts(spec: FeatureSpec, counts: Mapping[int, Any]) -> np.ndarray:
+    """A decayed count (``kind`` ``weighted``) in words, from its family's window counts.
+
+    A recency-weighted count is a model's number, not a sales rep's: the reason says how many
+    activities there were and how recent they were instead. ``counts`` maps a window in days
+    to each row's count over it (see :func:`window_features`); missing counts read as zero.
+
+    Examples
+    --------
+    >>> spec = describe_feature("pricing_page_visit_decayed")
+    >>> render_counts(spec, {30: [6, 0, 1], 90: [8, 2, 1], 365: [8, 5, 1]}).tolist()
+    ['8 pricing page visits in the last 90 days, mostly in the last 30', \
+'5 pricing page visits in the last 365 days, none in the last 30', \
+'1 pricing page visit in the last 30 days']
+    """
+    family = _family(spec.family)
+    windows = tuple(sorted(counts))
+    frame = pd.DataFrame({w: pd.to_numeric(pd.Series(counts[w]), errors="coerce") for w in windows})
+    frame = frame.fillna(0).round().astype("int64")
+    if frame.empty:
+        return np.array([], dtype=object)
+    # each distinct combination of counts is worded once (first-seen order on both sides)
+    codes = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
+    uniques = frame.drop_duplicates().itertuples(index=False, name=None)
+    worded = np.array(
+        [_count_words(tuple(u), windows, family.noun, family.plural) for u in uniques],
+        dtype=object,
+    )
+    return worded[codes]

@@ -23,7 +23,8 @@ batch scoring, becomes nearly independent of the number of rows.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from leadscore._treeshap import tree_shap
-from leadscore.criteria import CRITERIA, Direction, describe_feature, render_values
+from leadscore.criteria import (
+    CRITERIA,
+    Direction,
+    FeatureSpec,
+    describe_feature,
+    render_counts,
+    render_values,
+    window_features,
+)
 
 __all__ = [
     "DEFAULT_CHUNK_ROWS",
@@ -204,17 +213,29 @@ class ReasonPlan:
     families: list[str]
     family_index: np.ndarray  # per feature: index into families
     codes: list[str]
+    specs: list[FeatureSpec] = dataclasses.field(default_factory=list)
 
     @classmethod
-    def of(cls, names: list[str], criteria: dict[str, str] | None = None) -> ReasonPlan:
-        specs = [describe_feature(n, criteria=criteria) for n in names]
+    def of(
+        cls,
+        names: list[str],
+        criteria: dict[str, str] | None = None,
+        *,
+        specs: Mapping[str, FeatureSpec] | None = None,
+    ) -> ReasonPlan:
+        """The plan of features ``names``: each one's spec from the registry
+        (:func:`leadscore.criteria.describe_feature`), or from ``specs`` where given there (a
+        plain table's columns, worded by :mod:`leadscore.plain`)."""
+        given = specs or {}
+        resolved = [given.get(n) or describe_feature(n, criteria=criteria) for n in names]
         families: list[str] = []
         index = []
-        for spec in specs:
+        for spec in resolved:
             if spec.family not in families:
                 families.append(spec.family)
             index.append(families.index(spec.family))
-        return cls(names, families, np.asarray(index), [s.reason_code for s in specs])
+        codes = [s.reason_code for s in resolved]
+        return cls(names, families, np.asarray(index), codes, resolved)
 
 
 def _top_families(
@@ -248,10 +269,34 @@ def _top_families(
 def _join(columns: list[pa.Array], separator: str) -> np.ndarray:
     if not columns:
         return np.array([], dtype=object)
-    joined = pc.binary_join_element_wise(*columns, separator, null_handling="skip")
+    # pyarrow 25 drops the rows whose every input is null when skipping nulls: a last column
+    # of empty strings keeps every row, and the separator it leaves is cut off
+    end = pa.array(np.full(len(columns[0]), ""), type=pa.string())
+    joined = pc.binary_join_element_wise(*columns, end, separator, null_handling="skip")
+    joined = pc.replace_substring_regex(joined, re.escape(separator) + "$", "")
     out = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
     out[out == ""] = None
     return out
+
+
+def word_feature(
+    name: str,
+    X: pd.DataFrame,
+    rows: np.ndarray,
+    direction: Direction,
+    criteria: dict[str, str] | None = None,
+    *,
+    spec: FeatureSpec | None = None,
+) -> np.ndarray:
+    """Feature ``name`` of ``X``'s ``rows`` in words: its value in its template, or, for a
+    decayed count, the counts of its family over the windows ``X`` holds
+    (:func:`leadscore.criteria.render_counts`). ``spec`` describes it instead of the registry."""
+    spec = spec or describe_feature(name, criteria=criteria)
+    if spec.kind == "weighted":
+        windows = window_features(spec.family, X.columns)
+        if windows:
+            return render_counts(spec, {d: X[c].to_numpy()[rows] for d, c in windows.items()})
+    return render_values(spec, X[name].to_numpy()[rows], direction)
 
 
 def reasons(
@@ -288,12 +333,113 @@ def reasons(
             code = np.full(len(chosen), None, dtype=object)
             for j in np.unique(chosen[chosen >= 0]):
                 rows = np.flatnonzero(chosen == j)
-                name = plan.names[j]
-                shown = render_values(
-                    describe_feature(name, criteria=criteria), X[name].to_numpy()[rows], direction
-                )
+                spec = plan.specs[j] if plan.specs else None
+                shown = word_feature(plan.names[j], X, rows, direction, criteria, spec=spec)
                 text[rows] = np.char.add(f"{mark} ", shown.astype(str)).astype(object)
                 code[rows] = f"{mark}{plan.codes[j]}"
+            slots_text.append(pa.array(text, type=pa.string()))
+            slots_code.append(pa.array(code, type=pa.string()))
+    return _join(slots_text, "; "), _join(slots_code, ";")
+
+
+# --- signals and changes ----------------------------------------------------------------------
+
+
+def family_sums(values: np.ndarray, plan: ReasonPlan) -> tuple[np.ndarray, np.ndarray]:
+    """Contributions summed per signal family (``rows x families``, log-odds), and per row and
+    family the member feature with the largest absolute contribution (its index in
+    ``plan.names``), the one that words the family.
+
+    The families partition the features, so a row's family sums add up to its criteria sums
+    and to its log-odds minus the base value.
+
+    Examples
+    --------
+    >>> plan = ReasonPlan.of(["meeting_30d", "meeting_decayed", "industry"])
+    >>> sums, lead = family_sums(np.array([[0.1, -0.3, 0.5]]), plan)
+    >>> plan.families, sums.round(2).tolist(), lead.tolist()
+    (['meeting', 'industry'], [[-0.2, 0.5]], [[1, 2]])
+    """
+    n, n_families = len(values), len(plan.families)
+    sums = np.zeros((n, n_families))
+    lead = np.zeros((n, n_families), dtype=np.int64)
+    for f in range(n_families):
+        members = np.flatnonzero(plan.family_index == f)
+        block = values[:, members]
+        sums[:, f] = block.sum(axis=1)
+        lead[:, f] = members[np.argmax(np.abs(block), axis=1)] if n else 0
+    return sums, lead
+
+
+def to_points(parts: np.ndarray, logodds_change: np.ndarray, change: np.ndarray) -> np.ndarray:
+    """Share a change out over its parts in proportion to their log-odds.
+
+    ``parts`` (``rows x parts``, log-odds) add up to ``logodds_change``; each part gets
+    ``change * part / logodds_change``, so the parts add up to ``change`` exactly (in the unit
+    of ``change``, e.g. points of the score) and keep their signs relative to the total. A row
+    whose log-odds did not move gets zeros.
+
+    Examples
+    --------
+    >>> to_points(np.array([[0.6, -0.2], [0.1, -0.1]]), np.array([0.4, 0.0]), np.array([8, 0]))
+    array([[12., -4.],
+           [ 0.,  0.]])
+    """
+    total = np.asarray(logodds_change, dtype=float)
+    moved = np.abs(total) > 1e-12
+    scale = np.divide(change, total, out=np.zeros(len(total)), where=moved)
+    return np.asarray(np.asarray(parts, dtype=float) * scale[:, None] + 0.0, dtype=np.float64)
+
+
+def _amount(points: np.ndarray) -> np.ndarray:
+    """``+12`` / ``-4`` (whole points), ``+0.4`` below one point."""
+    whole = np.char.mod("%+.0f", points)
+    small = np.char.mod("%+.1f", points)
+    return np.where(np.abs(points) >= 0.95, whole, small).astype(object)
+
+
+def change_reasons(
+    delta: np.ndarray,
+    lead: np.ndarray,
+    points: np.ndarray,
+    X: pd.DataFrame,
+    plan: ReasonPlan,
+    *,
+    k: int = 3,
+    criteria: dict[str, str] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Why each row's score moved, in words: the ``k`` signal families that raised it most and
+    the ``k`` that lowered it most since the earlier run.
+
+    ``delta`` holds each family's change of contribution (``rows x families``, log-odds),
+    ``points`` the same in points of the score (:func:`to_points`), ``lead`` each family's
+    wording feature now (:func:`family_sums`). A family is worded by that feature with the
+    row's current value: ``"+12: Requested a demo 3 days ago; -4: No email open in 45 days"``.
+    Codes carry the exact log-odds: ``"+TIME_DEMO_REQUEST_RECENT=+0.8123;..."``. Families that
+    moved by less than ``MIN_REASON_LOGODDS`` are left out.
+    """
+    slots_text: list[pa.Array] = []
+    slots_code: list[pa.Array] = []
+    n = len(delta)
+    for sign, direction in ((1, "up"), (-1, "down")):
+        signed = delta * sign
+        order = np.argsort(-signed, axis=1, kind="stable")[:, : min(k, delta.shape[1])]
+        for slot in range(order.shape[1]):
+            family = order[:, slot]
+            moved = np.take_along_axis(signed, family[:, None], axis=1)[:, 0]
+            chosen = np.where(moved >= MIN_REASON_LOGODDS, family, -1)
+            text = np.full(n, None, dtype=object)
+            code = np.full(n, None, dtype=object)
+            for f in np.unique(chosen[chosen >= 0]):
+                rows = np.flatnonzero(chosen == f)
+                features = lead[rows, f]
+                amounts = _amount(points[rows, f])
+                logodds = np.char.mod("%+.4f", delta[rows, f]).astype(object)
+                for j in np.unique(features):
+                    at = features == j
+                    worded = word_feature(plan.names[j], X, rows[at], direction, criteria)  # type: ignore[arg-type]
+                    text[rows[at]] = amounts[at] + ": " + worded.astype(object)
+                    code[rows[at]] = ("+" if sign > 0 else "-") + plan.codes[j] + "=" + logodds[at]
             slots_text.append(pa.array(text, type=pa.string()))
             slots_code.append(pa.array(code, type=pa.string()))
     return _join(slots_text, "; "), _join(slots_code, ";")

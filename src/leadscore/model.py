@@ -85,15 +85,16 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         (:func:`leadscore.criteria.monotone_constraints`). The linear prior keeps the same
         signs: a coefficient against its direction is dropped.
     linear_prior : "auto" or float in [0, 1]
-        How much the model leans on its linear part. ``auto`` (the default) fits each of
+        How much the model leans on its linear part. A number fixes the mix: the share of a
+        logistic regression's log-odds the trees boost from (0: from a constant, plain LightGBM;
+        0.5, the default, measured on make_crm's holdouts). ``auto`` fits each of
         :data:`leadscore._training.CANDIDATES` on the earlier rows (the logistic regression
         alone; half its log-odds plus shallow trees (7 leaves); half its log-odds plus trees;
         trees alone), stops and calibrates each on the latest rows (purged as usual), and keeps
         the simplest whose held-out calibrated log loss is within one standard error of the
         best; ``selection_`` says which and why. Real data with drift and many weak, additive
-        signals often favours the linear part; data with interactions the trees.
-        A number fixes the mix: the share of a logistic regression's log-odds the trees boost
-        from (0: from a constant, plain LightGBM).
+        signals often favours the linear part; data with interactions the trees. It costs
+        about four fits instead of one (docs/benchmarks.md), hence not yet the default.
     random_state : int or None
         Seed of LightGBM's bagging and feature sampling; the same seed gives the same model.
     n_jobs : int or None
@@ -166,7 +167,7 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         refit: bool = True,
         max_categories: int = 100,
         monotonic_cst: Mapping[str, int] | Sequence[int] | None = None,
-        linear_prior: float | Literal["auto"] = "auto",
+        linear_prior: float | Literal["auto"] = 0.5,
         random_state: int | None = None,
         n_jobs: int | None = None,
     ) -> None:
@@ -339,15 +340,18 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         criteria: dict[str, str] | None = None,
         deduplicate: bool = True,
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        signals: bool = False,
     ) -> Summary:
         """Probabilities, criteria sums and reasons in one pass over chunks of rows.
 
         Memory stays bounded by ``chunk_rows``: each chunk's contributions are summed per
-        criterion and worded, then dropped (:func:`leadscore._explanation.summarize`).
+        criterion and worded, then dropped (:func:`leadscore._explanation.summarize`). With
+        ``signals``, also the raw log-odds and the contributions per signal family.
         """
         return _explanation.summarize(
-            self, X, k=k, criteria=criteria, deduplicate=deduplicate, chunk_rows=chunk_rows
-        )
+            self, X, k=k, criteria=criteria, deduplicate=deduplicate, chunk_rows=chunk_rows,
+            signals=signals,
+        )  # fmt: skip
 
     @property
     def feature_importances_(self) -> np.ndarray:

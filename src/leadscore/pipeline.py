@@ -18,6 +18,7 @@ import pandas as pd
 
 from leadscore.config import Config
 from leadscore.data import CRMData
+from leadscore.domain import TARGETS
 from leadscore.errors import ConfigError, DataWarning
 from leadscore.evaluate import time_split
 from leadscore.features import build_training_table
@@ -100,11 +101,12 @@ def train_scorer(
     below the recommended counts it warns (:class:`~leadscore.errors.DataWarning`).
     """
     config = config or Config()
-    horizons = config.labels.horizons
+    horizons = config.horizons
     cutoffs = default_cutoffs(crm) if cutoffs is None else cutoffs
     observed_until = crm.time_span()[1]
     start = holdout_start(cutoffs, observed_until, horizons, test_fraction=test_fraction)
     table = build_training_table(crm, cutoffs, config=config, progress=progress)
+    table = table.drop(columns=[f"y_{t}" for t in TARGETS if t not in horizons])
     sufficiency = check_sufficiency(
         table, horizons=horizons, test_start=start, history=crm.time_span(),
         warmup_days=WARMUP_DAYS, test_fraction=test_fraction,

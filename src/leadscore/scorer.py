@@ -28,13 +28,13 @@ from leadscore._conventions import US_PER_DAY, times_us
 from leadscore.config import Config
 from leadscore.criteria import monotone_constraints
 from leadscore.data import CRMData
-from leadscore.domain import TARGET_STAGES, TARGETS
+from leadscore.domain import TARGET_STAGES
 from leadscore.errors import DataWarning, ModelError, NotFittedError
 from leadscore.evaluate import BASELINES, BOOTSTRAP_RESAMPLES, compare_models, evaluation_frame
 from leadscore.features import build_features, feature_columns
 from leadscore.model import LeadModel
 
-__all__ = ["GRADES", "LeadScorer"]
+__all__ = ["GRADES", "LeadScorer", "grade_cuts"]
 
 #: Lowest score of each grade; scores are percentiles of the validation population.
 GRADES: dict[str, int] = {"A": 90, "B": 70, "C": 40, "D": 1}
@@ -57,6 +57,23 @@ def scores_from_quantiles(p: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
     """
     at_or_below = np.searchsorted(np.asarray(quantiles), p, side="right")
     return np.clip(at_or_below, 1, 99).astype(np.int64)
+
+
+def grade_cuts(quantiles: np.ndarray) -> dict[str, float]:
+    """Lowest probability of each grade (see :data:`GRADES`), given the validation quantiles.
+
+    A probability gets score ``s`` or more exactly when it is at least the ``s``-th
+    percentile, so grade A starts at the 90th percentile of the validation probabilities;
+    grade D starts at 0.
+
+    Examples
+    --------
+    >>> cuts = grade_cuts(np.linspace(0.01, 0.99, 99))
+    >>> {grade: round(cut, 4) for grade, cut in cuts.items()}
+    {'A': 0.9, 'B': 0.7, 'C': 0.4, 'D': 0.0}
+    """
+    values = np.asarray(quantiles, dtype="float64")
+    return {grade: float(values[low - 1]) if low > 1 else 0.0 for grade, low in GRADES.items()}
 
 
 def grades_from_scores(scores: np.ndarray) -> np.ndarray:
@@ -111,7 +128,8 @@ class LeadScorer:
         The validation slice of each model is its latest cutoffs, with training labels whose
         horizon reaches into them left out of early stopping (see :class:`LeadModel`).
         """
-        missing = [c for c in ("cutoff", *(f"y_{t}" for t in TARGETS)) if c not in table]
+        targets = self.config.targets
+        missing = [c for c in ("cutoff", *(f"y_{t}" for t in targets)) if c not in table]
         if missing:
             raise ModelError(
                 f"table: missing column(s) {missing}; build it with build_training_table"
@@ -128,7 +146,7 @@ class LeadScorer:
             "random_state": self.random_state,
             "monotonic_cst": monotone_constraints(self.feature_names_),
         }
-        for target in TARGETS:
+        for target in targets:
             label = table[f"y_{target}"]
             rows = label.notna().to_numpy()
             y = label[rows].astype("int64").to_numpy()
@@ -213,9 +231,10 @@ class LeadScorer:
         self._check_fitted()
         features = self._features(X)
         out = pd.DataFrame(index=X.index)
-        for target in TARGETS:
-            out[f"p_{target}"] = self.models_[target].predict_proba(features)[:, 1]
-        out.loc[self._already_prospect(X), "p_prospect"] = 1.0
+        for target, model in self.models_.items():
+            out[f"p_{target}"] = model.predict_proba(features)[:, 1]
+        if "prospect" in self.models_:
+            out.loc[self._already_prospect(X), "p_prospect"] = 1.0
         return out
 
     def scores(
@@ -229,6 +248,14 @@ class LeadScorer:
         from leadscore.scoring import scores_table
 
         return scores_table(self, X, as_of, k=k, reasons=reasons)
+
+    def grade_cuts(self, target: str = "customer") -> dict[str, float]:
+        """The lowest probability of ``target`` each grade starts at: ``{"A": 0.31, ...}``
+        (percentiles of the target's validation probabilities, see :func:`grade_cuts`)."""
+        self._check_fitted()
+        if target not in self.models_:
+            raise ModelError(f"unknown target {target!r}; expected one of {list(self.models_)}")
+        return grade_cuts(self.models_[target].score_quantiles_)
 
     def score(
         self, crm: CRMData, as_of: object, *, features: pd.DataFrame | None = None
@@ -263,14 +290,14 @@ class LeadScorer:
         example the test part of :func:`leadscore.evaluate.time_split`.
         """
         self._check_fitted()
-        labels = [f"y_{t}" for t in TARGETS]
+        labels = [f"y_{t}" for t in self.models_]
         if not any(c in table for c in labels):
             raise ModelError(
                 f"table: no label column ({', '.join(labels)}) to evaluate on; build it with "
                 "build_training_table"
             )
         parts: dict[str, pd.DataFrame] = {}
-        for target in TARGETS:
+        for target in self.models_:
             if f"y_{target}" not in table:
                 continue
             present = table[f"y_{target}"].notna().to_numpy()

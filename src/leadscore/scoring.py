@@ -18,6 +18,7 @@ formula are neutralised (:func:`neutralise_formulas`).
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import sys
@@ -74,6 +75,8 @@ def scores_table(
     *,
     k: int = 3,
     reasons: bool = True,
+    history: bool = False,
+    previous: tuple[pd.DataFrame, list[str]] | None = None,
 ) -> pd.DataFrame:
     """The scores table (DESIGN section 6) of a feature table from :func:`build_features`.
 
@@ -83,6 +86,13 @@ def scores_table(
     target's. Contacts already at sql or opportunity have reached *prospect*: ``p_prospect`` is
     1, their prospect score 99, and their prospect explanation says so. Without ``reasons``
     the table has the probabilities, scores and grades only, at prediction speed.
+
+    With ``history`` (which needs ``reasons``), the table also has what the score history
+    keeps (:mod:`leadscore.history`): ``logodds`` (the customer model's raw log-odds) and
+    ``signals`` (its contributions per signal family, a JSON array), and the change columns
+    against ``previous``, the earlier run (:func:`leadscore.history.previous_run`; ``trend``
+    is ``new`` for every contact without one): ``previous_as_of``, ``previous_score``,
+    ``score_change``, ``trend``, ``logodds_change``, ``change_reasons``, ``change_codes``.
 
     Examples
     --------
@@ -109,12 +119,19 @@ def scores_table(
     out["as_of"] = pd.Series(
         pd.NaT if as_of is None else to_utc(as_of), index=out.index, dtype="datetime64[us, UTC]"
     )
-    out["p_prospect"] = out["p_customer"] = np.nan
+    for target in scorer.models_:
+        out[f"p_{target}"] = np.nan
     parts: dict[str, pd.DataFrame] = {}
+    if history and not reasons:
+        raise ConfigError("history: keeping a score history needs the reasons (drop no-reasons)")
+    changes = None
     for target, prefix in (("customer", ""), ("prospect", "prospect_")):
+        if target not in scorer.models_:
+            continue  # trained on the other target only (Config.targets)
         model = scorer.models_[target]
         if reasons:
-            summary = model.summarize(features, k=k, criteria=criteria)
+            signals = history and target == "customer"
+            summary = model.summarize(features, k=k, criteria=criteria, signals=signals)
             p = summary.proba.copy()
             part = summary.criteria.reset_index(drop=True).add_prefix(prefix)
             texts, codes = summary.reasons.copy(), summary.reason_codes.copy()
@@ -130,14 +147,27 @@ def scores_table(
                 texts[already] = "+ Already a prospect: at stage " + stage.astype(object)
                 codes[already] = "+TIME_ALREADY_PROSPECT"
         out[f"p_{target}"] = p
+        if history and target == "customer":
+            from leadscore.history import change_columns, signals_json
+
+            assert summary.signals is not None
+            changes = change_columns(
+                summary, features, out["contact_id"].to_numpy(), score,
+                model.score_quantiles_, scorer.version_, previous, k=k, criteria=criteria,
+            )  # fmt: skip
+            changes.insert(0, "logodds", summary.logodds)
+            changes.insert(1, "signals", signals_json(summary.signals.to_numpy()).to_pandas())
         part.insert(0, f"{prefix}score", score)
         part.insert(1, f"{prefix}grade", grades_from_scores(score))
         if reasons:
             part[f"{prefix}reasons"] = pd.array(texts, dtype="str")
             part[f"{prefix}reason_codes"] = pd.array(codes, dtype="str")
         parts[target] = part
-    out = pd.concat([out, parts["customer"], parts["prospect"]], axis=1)
+    out = pd.concat([out, *parts.values()], axis=1)
     out["model_version"] = scorer.version_
+    if changes is not None:
+        out = pd.concat([out, changes], axis=1)
+        out["signals"] = out["signals"].astype("str")
     return out
 
 
@@ -355,6 +385,7 @@ def score_export(
     summary: str | Path | None = None,
     reasons: bool = True,
     progress: bool = False,
+    history: str | Path | bool = True,
 ) -> ScoringSummary:
     """Score every contact of a CRM export; the job behind ``leadscore score``.
 
@@ -383,6 +414,12 @@ def score_export(
         Explain the scores (criteria columns and reasons); ``False`` scores at prediction speed.
     progress : bool
         Show a progress bar on stderr (only when stderr is a terminal).
+    history : path, URL or bool
+        Where the run is kept (:mod:`leadscore.history`): a folder, a SQLAlchemy URL, or
+        ``True`` for ``history/`` beside ``out``; ``False`` keeps none. With a history, the
+        scores gain the change columns against the latest earlier run (``trend``,
+        ``change_reasons``, ...). Without ``reasons`` there is none (an explicit location is
+        then an error).
 
     Returns
     -------
@@ -409,6 +446,21 @@ def score_export(
     read_config = read_config or scorer.config
 
     from leadscore.data import read_tables
+    from leadscore.history import (
+        default_history,
+        history_record,
+        open_history,
+        previous_run,
+        signal_names,
+    )
+
+    if history is not True and history is not False and not reasons:
+        raise ConfigError("--history: keeping a score history needs the reasons (--no-reasons)")
+    keep = reasons and history is not False
+    store = None
+    if keep:
+        store = open_history(default_history(out) if history is True else history)  # type: ignore[arg-type]
+        previous = previous_run(store, when)
 
     tick = time.perf_counter()
     frames = read_tables(data, config=read_config)
@@ -433,6 +485,8 @@ def score_export(
     prospect_grades = dict.fromkeys("ABCD", 0)
     scored = 0
     writing = 0.0
+    records: list[pd.DataFrame] = []
+    trends: collections.Counter[str] = collections.Counter()
     tick = time.perf_counter()
     targets = [paths["scores"], paths["rejects"], paths["drift"]]
     if summary is not None:
@@ -446,10 +500,19 @@ def score_export(
             chunks = list(iter_chunks(len(X), chunk_size)) or [slice(0, 0)]
             for rows in chunks:
                 chunk = X.iloc[rows]
-                scores = scores_table(scorer, chunk, when, reasons=reasons)
+                scores = scores_table(
+                    scorer, chunk, when, reasons=reasons, history=keep,
+                    previous=previous if keep else None,
+                )  # fmt: skip
+                if keep:
+                    records.append(history_record(scores))
+                    trends.update(scores["trend"].astype(str).tolist())
+                    scores = scores.drop(columns="signals")
                 if drift is not None:
-                    drift.add(chunk, scores[[f"p_{t}" for t in TARGETS]])
+                    drift.add(chunk, scores[[f"p_{t}" for t in TARGETS if t in scorer.models_]])
                 for tally, column in ((grades, "grade"), (prospect_grades, "prospect_grade")):
+                    if column not in scores:
+                        continue
                     for grade, n in _grade_counts(scores, column).items():
                         tally[grade] += n
                 scored += len(scores)
@@ -508,6 +571,16 @@ def score_export(
             log_drift(drift_table, model_uri=model_name, as_of=when, tracking_uri=tracking_uri)
         not_scored = rejects.loc[rejects["table"] == "contacts", "reason_code"].value_counts()
         outputs = {k: str(p) for k, p in paths.items()}
+        if store is not None:
+            where = getattr(store, "path", None) or getattr(store, "url", "")
+            outputs["history"] = str(where)
+            against = "no earlier run" if previous is None else (
+                f"against the run of {previous[0]['as_of'].iloc[0].date().isoformat()}"
+                if len(previous[0]) else "no earlier run"
+            )  # fmt: skip
+            moved = ", ".join(f"{t} {trends.get(t, 0):,}" for t in
+                              ("rising", "steady", "falling", "new", "model changed"))  # fmt: skip
+            notes.append(f"Trend {against}: {moved}")
         if summary is not None:
             outputs["summary"] = str(summary)
         seconds["write"] = writing + time.perf_counter() - tick
@@ -531,4 +604,7 @@ def score_export(
         )
         if summary is not None:
             tmp[3].write_text(result.to_json())
+    if store is not None:
+        record = pd.concat(records, ignore_index=True) if records else None
+        store.write(record, when, signal_names(scorer))
     return result

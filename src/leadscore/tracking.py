@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leadscore.domain import TARGETS
 from leadscore.errors import LeadscoreError, ModelError
 
 __all__ = [
@@ -257,7 +256,7 @@ def model_input(features: pd.DataFrame) -> pd.DataFrame:
 def _log_plots(mlflow: Any, scorer: Any, test: pd.DataFrame, folder: Path) -> None:
     from leadscore import plots
 
-    for target in TARGETS:
+    for target in scorer.models_:
         label = test[f"y_{target}"]
         rows = label.notna().to_numpy()
         if not rows.any():
@@ -292,6 +291,8 @@ def _log_plots(mlflow: Any, scorer: Any, test: pd.DataFrame, folder: Path) -> No
 
 def _holdout_metric(evaluation: pd.DataFrame) -> float:
     target, model, metric = HOLDOUT_METRIC
+    if target not in set(evaluation["target"]):  # trained on the prospect target only
+        target = str(evaluation["target"].iloc[0]) if len(evaluation) else target
     row = evaluation[
         (evaluation["target"] == target)
         & (evaluation["model"] == model)
@@ -459,7 +460,7 @@ def _log_run(
     from leadscore.pyfunc_model import SCORER_ARTIFACT
 
     params = scorer.config.to_params() | {
-        f"model.{k}": str(v) for k, v in scorer.models_[TARGETS[0]].get_params().items()
+        f"model.{k}": str(v) for k, v in next(iter(scorer.models_.values())).get_params().items()
     }
     params |= {
         "data.train_rows": str(len(train)),

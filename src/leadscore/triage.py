@@ -32,7 +32,14 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from leadscore._conventions import as_ids, blank_to_missing, parse_times, times_us, to_us
+from leadscore._conventions import (
+    as_ids,
+    blank_to_missing,
+    ids_in,
+    parse_times,
+    times_us,
+    to_us,
+)
 from leadscore.config import Config
 from leadscore.data import CRMData, stage_names
 from leadscore.errors import SchemaError
@@ -60,6 +67,7 @@ REASONS: dict[str, RejectReason] = {
         RejectReason("UNPARSEABLE_TIME", "bad_data", "the time cannot be read"),
         RejectReason("UNKNOWN_STAGE", "bad_data", "the stage name is not a known stage"),
         RejectReason("DUPLICATE_ID", "bad_data", "the contact id appears on more than one row"),
+        RejectReason("NOT_A_NUMBER", "bad_data", "text in a column of numbers (plain tables)"),
         RejectReason("UNKNOWN_CONTACT", "bad_data", "the contact is not in the contacts table"),
         RejectReason("AFTER_AS_OF", "bad_data", "the time is after as_of (the time of the run)"),
         RejectReason(
@@ -118,11 +126,14 @@ class _Reasons:
         self.value = np.full(n, None, dtype=object)
 
     def flag(self, mask: np.ndarray, code: str, column: str, values: pd.Series) -> None:
-        new = np.asarray(mask, dtype=bool) & (self.code == None)  # noqa: E711 (elementwise)
+        new = np.flatnonzero(np.asarray(mask, dtype=bool) & (self.code == None))  # noqa: E711
+        if len(new) == 0:
+            return
         self.code[new] = code
         self.column[new] = column
-        shown = values.astype("str").to_numpy(dtype=object, na_value="")
-        self.value[new] = shown[new]
+        # only the flagged rows are shown: formatting a whole column (timestamps) is slow
+        shown = values.iloc[new].astype("str").to_numpy(dtype=object, na_value="")
+        self.value[new] = shown
 
     @property
     def bad(self) -> np.ndarray:
@@ -155,7 +166,9 @@ def _check_times(
 ) -> pd.Series:
     values = frame[column]
     times = parse_times(values, table, column)
-    missing = blank_to_missing(values.astype("str")).isna().to_numpy() | values.isna().to_numpy()
+    missing = values.isna().to_numpy().copy()
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        missing |= blank_to_missing(values.astype("str")).isna().to_numpy()
     reasons.flag(missing, "MISSING_VALUE", column, values)
     reasons.flag(times.isna().to_numpy(), "UNPARSEABLE_TIME", column, values)
     if as_of_us is not None:
@@ -263,7 +276,7 @@ def triage(
             unknown = stage_names(kind, config.data.stages).isna().to_numpy()
             reasons.flag(unknown, "UNKNOWN_STAGE", kind_column, kind)
         _check_times(reasons, frame.reset_index(drop=True), table, n["timestamp"], future)
-        stranger = ids.notna().to_numpy() & ~ids.isin(known).to_numpy()
+        stranger = ~ids_in(ids, known) & ids.notna().to_numpy()
         reasons.flag(stranger, "UNKNOWN_CONTACT", n["contact_id"], ids)
         other[table] = (reasons, ids)
 
@@ -273,9 +286,7 @@ def triage(
         stage_reasons.code.astype(str), ["UNKNOWN_CONTACT", "AFTER_AS_OF"]
     )
     broken_ids = stage_ids[broken].dropna()
-    on_contact.flag(
-        contact_ids.isin(broken_ids).to_numpy(), "BAD_STAGE_HISTORY", "stage", contact_ids
-    )
+    on_contact.flag(ids_in(contact_ids, broken_ids), "BAD_STAGE_HISTORY", "stage", contact_ids)
     keep_contact = ~on_contact.bad
     kept_ids = contact_ids[keep_contact]
 
@@ -284,7 +295,7 @@ def triage(
     rejects = [on_contact.frame(contact_ids)]
     for table, frame in (("activities", activities), ("stages", stages)):
         reasons, ids = other[table]
-        with_rejected = ~reasons.bad & ~ids.isin(kept_ids).to_numpy()
+        with_rejected = ~reasons.bad & ~ids_in(ids, kept_ids)
         used = ~reasons.bad & ~with_rejected
         kept = frame.reset_index(drop=True).loc[used]
         times = parse_times(kept[names[table]["timestamp"]], table, "timestamp")

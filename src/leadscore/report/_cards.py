@@ -1,29 +1,37 @@
-"""One view per lead shown: its row of the lead table and its card (probabilities, reasons
-and the criteria bars of each target the table explains).
+"""The leads shown as one compact data block: the page's script draws the lead table from it,
+a page of rows at a time, and a lead's card only when it is opened.
+
+The block is column-oriented JSON (one array per field, one entry per lead in rank order) so
+that 10,000 leads take a few hundred bytes each: reason texts are stored once in ``texts`` and
+referred to by index, contributions are rounded to the two decimals the card shows, and
+probabilities to five. The exact values stay in the scores file.
+
+The lead table's columns are a registry (:data:`COLUMNS`, one record per column): a new column
+(a trend, a fit x engagement cell) is a record here, a field in :func:`lead_block` and, when it
+needs a new way of drawing a cell, a ``kind`` in the script's ``CELLS``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from leadscore.domain import CRITERIA
-from leadscore.report._charts import Chart, criteria_chart
-from leadscore.report._scores import TARGET_PREFIXES, Reason, parse_reasons
+from leadscore.report._charts import CRITERION_LABELS
+from leadscore.report._scores import TARGET_PREFIXES, parse_reasons
 
 __all__ = [
-    "MISSING_TEXT",
-    "LeadView",
-    "TargetView",
+    "COLUMNS",
+    "Column",
+    "already_prospect",
     "criteria_scale",
     "explained_targets",
-    "format_percent",
-    "lead_views",
+    "lead_block",
+    "table_columns",
 ]
 
 
@@ -31,58 +39,44 @@ __all__ = [
 TOP_REASONS: Final = 3
 
 
-MISSING_TEXT: Final = "—"
+#: Decimals kept in the data block: contributions as the card shows them, probabilities
+#: finer than the one-decimal percentages shown so that sorting by them stays faithful.
+CONTRIBUTION_DECIMALS: Final = 2
+PROBABILITY_DECIMALS: Final = 5
 
 
 @dataclasses.dataclass(frozen=True)
-class TargetView:
-    """One target's part of a lead card."""
+class Column:
+    """One column of the lead table.
 
-    name: str
-    score: str
-    grade: str | None
-    reasons: list[Reason]
-    chart: Chart | None
-
-
-@dataclasses.dataclass(frozen=True)
-class LeadView:
-    """One lead: a table row and its card."""
-
-    rank: int
-    contact: str
-    account: str | None
-    grade: str
-    score: int
-    p_customer: float
-    p_prospect: float
-    p_customer_text: str
-    p_prospect_text: str
-    top_reasons: list[Reason]
-    more_reasons: int
-    search: str
-    targets: list[TargetView]
-
-
-def format_percent(p: float) -> str:
-    """A probability as a percentage with one decimal.
-
-    Examples
-    --------
-    >>> [format_percent(p) for p in (0.4213, 0.0004, 1.0, float("nan"))]
-    ['42.1%', '<0.1%', '100.0%', '—']
+    ``key`` names the field of the data block it shows (and sorts by); ``kind`` how the
+    script draws a cell (``CELLS`` in ``report.js``); ``numeric`` columns are right-aligned and
+    sort biggest first; ``needs`` is a scores-table column without which it is left out.
     """
-    if not math.isfinite(p):
-        return MISSING_TEXT
-    if 0 < p < 0.0005:
-        return "<0.1%"
-    if 0.9995 < p < 1:
-        return ">99.9%"
-    return f"{p:.1%}"
+
+    key: str
+    label: str
+    kind: str
+    numeric: bool = False
+    sortable: bool = True
+    needs: str | None = None
 
 
-def _text_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+COLUMNS: Final = (
+    Column("rank", "#", "rank", numeric=True),
+    Column("contact", "Contact", "contact"),
+    Column("account", "Account", "text", needs="account_id"),
+    Column("grade", "Grade", "grade"),
+    Column("score", "Score", "score", numeric=True),
+    Column("pCustomer", "P(customer)", "percent", numeric=True),
+    Column("pProspect", "P(prospect)", "percent", numeric=True),
+    Column("reasons", "Top reasons", "reasons", sortable=False),
+)
+
+
+def table_columns(scores: pd.DataFrame) -> list[Column]:
+    """The columns of :data:`COLUMNS` a scores table can fill."""
+    return [c for c in COLUMNS if c.needs is None or c.needs in scores.columns]
 
 
 def _criterion_columns(scores: pd.DataFrame, prefix: str) -> list[str]:
@@ -90,6 +84,8 @@ def _criterion_columns(scores: pd.DataFrame, prefix: str) -> list[str]:
 
 
 def criteria_scale(shown: pd.DataFrame) -> float:
+    """The largest absolute contribution among the leads shown (the end of every card's bar
+    track), 1 when there is none."""
     columns = [
         prefix + c for prefix in TARGET_PREFIXES.values() for c in _criterion_columns(shown, prefix)
     ]
@@ -99,26 +95,6 @@ def criteria_scale(shown: pd.DataFrame) -> float:
     return biggest if math.isfinite(biggest) and biggest > 0 else 1.0
 
 
-def _target_view(
-    row: Mapping[Any, Any], target: str, criteria: Sequence[str], scale: float
-) -> TargetView:
-    prefix = TARGET_PREFIXES[target]
-    score = row.get(f"{prefix}score")
-    chart = None
-    if criteria:
-        values = {c: float(row[prefix + c]) for c in criteria}
-        chart = criteria_chart(
-            values, scale, chart_id=f"lead-{row['_rank']}-{target}", target=target
-        )
-    return TargetView(
-        name=target.capitalize(),
-        score=str(int(score)) if score is not None and not pd.isna(score) else MISSING_TEXT,
-        grade=_text_or_none(row.get(f"{prefix}grade")),
-        reasons=parse_reasons(row.get(f"{prefix}reasons")),
-        chart=chart,
-    )
-
-
 def explained_targets(scores: pd.DataFrame) -> list[str]:
     """The targets a table explains: the customer always, the prospect when it has its columns."""
     prospect = ("prospect_score", "prospect_reasons", *(f"prospect_{c}" for c in CRITERIA))
@@ -126,26 +102,103 @@ def explained_targets(scores: pd.DataFrame) -> list[str]:
     return ["customer", "prospect"] if has_prospect else ["customer"]
 
 
-def lead_views(shown: pd.DataFrame, scale: float) -> list[LeadView]:
-    """A view per shown lead, in rank order (one loop over at most ``max_leads`` rows)."""
-    targets = explained_targets(shown)
-    criteria = {t: _criterion_columns(shown, TARGET_PREFIXES[t]) for t in targets}
-    views = []
-    records = shown.assign(_rank=np.arange(1, len(shown) + 1)).to_dict("records")
-    for row in records:
-        reasons = parse_reasons(row["reasons"])
-        account = _text_or_none(row.get("account_id"))
-        searchable = [row["contact_id"], account or "", row["reasons"], row.get("prospect_reasons")]
-        views.append(
-            LeadView(
-                rank=int(row["_rank"]), contact=str(row["contact_id"]), account=account,
-                grade=str(row["grade"]), score=int(row["score"]),
-                p_customer=float(row["p_customer"]), p_prospect=float(row["p_prospect"]),
-                p_customer_text=format_percent(float(row["p_customer"])),
-                p_prospect_text=format_percent(float(row["p_prospect"])),
-                top_reasons=reasons[:TOP_REASONS], more_reasons=max(len(reasons) - TOP_REASONS, 0),
-                search=" ".join(s for s in searchable if isinstance(s, str)).lower(),
-                targets=[_target_view(row, t, criteria[t], scale) for t in targets],
-            )
-        )  # fmt: skip
-    return views
+def already_prospect(scores: pd.DataFrame) -> np.ndarray:
+    """Rows that have reached *prospect* already (at sql or opportunity): batch scoring gives
+    them ``p_prospect`` 1 and no prospect contributions, as there is nothing left to predict.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"p_prospect": [1.0, 1.0, 0.4], "prospect_fit": [None, 0.2, 0.1]})
+    >>> already_prospect(scores).tolist()
+    [True, False, False]
+    """
+    reached = scores["p_prospect"].to_numpy(dtype="float64") >= 1.0
+    columns = [f"prospect_{c}" for c in _criterion_columns(scores, "prospect_")]
+    if not columns:
+        return np.zeros(len(scores), dtype=bool)
+    unexplained = scores[columns].isna().all(axis=1).to_numpy()
+    return np.asarray(reached & unexplained, dtype=bool)
+
+
+def _numbers(values: pd.Series, decimals: int) -> list[float | None]:
+    rounded = values.astype("float64").round(decimals)
+    return [None if math.isnan(v) else v for v in rounded.tolist()]
+
+
+def _texts(values: pd.Series) -> list[str | None]:
+    return [v if isinstance(v, str) else None for v in values.tolist()]
+
+
+class _TextTable:
+    """Reason entries stored once: each is its kind's sign (``+``, ``-`` or a space) and text."""
+
+    _SIGN: Final = {"helped": "+", "hurt": "-", "neutral": " "}
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+
+    def refs(self, values: pd.Series) -> list[list[int]]:
+        out = []
+        for text in values.tolist():
+            entries = [self._SIGN[r.kind] + r.text for r in parse_reasons(text)]
+            out.append([self.index.setdefault(entry, len(self.index)) for entry in entries])
+        return out
+
+
+def lead_block(shown: pd.DataFrame, scale: float) -> dict[str, Any]:
+    """The data block of the leads shown (in rank order) for the page's script.
+
+    Returns a JSON-ready mapping: ``columns`` (the table's, see :data:`COLUMNS`), ``criteria``
+    (key, label and meaning), ``targets`` (the explained ones with the criteria they have),
+    ``scale`` (log-odds at the end of a bar track), ``texts`` (reason entries, each a sign and a
+    text) and ``leads``: one array per field, ``reasons`` and ``prospectReasons`` as indexes
+    into ``texts``, contributions per target and criterion.
+
+    Examples
+    --------
+    >>> shown = pd.DataFrame({"contact_id": ["c1", "c2"], "p_prospect": [0.8, 0.3],
+    ...     "p_customer": [0.412345678, 0.05], "score": [95, 35], "grade": ["A", "D"],
+    ...     "reasons": ["+ Requested a demo; - No email open", "- No email open"]})
+    >>> block = lead_block(shown, 1.0)
+    >>> block["texts"], block["leads"]["reasons"], block["leads"]["pCustomer"]
+    (['+Requested a demo', '-No email open'], [[0, 1], [1]], [0.41235, 0.05])
+    """
+    texts = _TextTable()
+    leads: dict[str, Any] = {
+        "contact": _texts(shown["contact_id"]),
+        "grade": _texts(shown["grade"]),
+        "score": [int(v) for v in shown["score"].tolist()],
+        "pCustomer": _numbers(shown["p_customer"], PROBABILITY_DECIMALS),
+        "pProspect": _numbers(shown["p_prospect"], PROBABILITY_DECIMALS),
+        "reasons": texts.refs(shown["reasons"]),
+    }
+    if "account_id" in shown.columns:
+        leads["account"] = _texts(shown["account_id"])
+    targets = []
+    for target in explained_targets(shown):
+        prefix = TARGET_PREFIXES[target]
+        criteria = _criterion_columns(shown, prefix)
+        targets.append({"key": target, "name": target.capitalize(), "criteria": criteria})
+        leads[target] = {c: _numbers(shown[prefix + c], CONTRIBUTION_DECIMALS) for c in criteria}
+    if "prospect_score" in shown.columns:
+        leads["prospectScore"] = [None if pd.isna(v) else int(v) for v in shown["prospect_score"]]
+    if "prospect_grade" in shown.columns:
+        leads["prospectGrade"] = _texts(shown["prospect_grade"])
+    if "prospect_reasons" in shown.columns:
+        leads["prospectReasons"] = texts.refs(shown["prospect_reasons"])
+    leads["alreadyProspect"] = np.flatnonzero(already_prospect(shown)).tolist()
+    return {
+        "columns": [
+            {"key": c.key, "label": c.label, "kind": c.kind, "numeric": c.numeric}
+            for c in table_columns(shown)
+        ],
+        "criteria": [
+            {"key": c, "label": CRITERION_LABELS[c][0], "meaning": CRITERION_LABELS[c][1]}
+            for c in CRITERIA
+        ],
+        "targets": targets,
+        "scale": round(scale, 4),
+        "topReasons": TOP_REASONS,
+        "texts": list(texts.index),
+        "leads": leads,
+    }

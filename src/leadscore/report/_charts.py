@@ -1,6 +1,8 @@
-"""The report's SVG charts as plain view objects (bar geometry, labels, formatted numbers):
-grades and criteria importance (horizontal bars), the score histogram, and a lead's diverging
-criteria bars. The template's macros (``templates/_charts.html.j2``) only draw them.
+"""The overview's bar charts as plain view objects (labels, bar lengths, formatted numbers):
+leads by grade with the grade legend, the score distribution and criteria importance. The
+template's macro (``templates/_charts.html.j2``) only draws them, as HTML rows whose bars are
+a percentage of their track: text keeps its CSS size on any screen (an SVG scaled down to a
+phone shrinks its labels with it).
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ import numpy as np
 import pandas as pd
 
 from leadscore.report._scores import GRADE_LETTERS, criteria_importance
+from leadscore.scorer import GRADES
 
 __all__ = [
     "CRITERION_LABELS",
     "Bar",
     "Chart",
-    "criteria_chart",
+    "GradeBand",
+    "format_percent",
     "format_signed",
+    "grade_bands",
     "grade_chart",
     "importance_chart",
     "score_histogram",
@@ -40,16 +45,16 @@ CRITERION_LABELS: Final = {
 }
 
 
+MISSING_TEXT: Final = "—"
+
+
 @dataclasses.dataclass(frozen=True)
 class Bar:
-    """One bar of an SVG chart, in user units of the chart's ``viewBox``."""
+    """One bar: ``length`` is the share of its track it fills, in percent (0-100)."""
 
     label: str
     title: str
-    x: float
-    y: float
-    width: float
-    height: float
+    length: float
     value: str
     kind: str
     note: str = ""
@@ -58,21 +63,46 @@ class Bar:
 
 @dataclasses.dataclass(frozen=True)
 class Chart:
-    """An SVG chart: its size, accessible title and description, and bars."""
+    """A bar chart: its id, accessible title and description (read out instead of the bars),
+    and bars, top to bottom."""
 
     chart_id: str
-    width: int
-    height: int
     title: str
     description: str
     bars: tuple[Bar, ...]
-    #: Where labels end, where right-aligned notes end, and the zero line: its x for diverging
-    #: bars, its y (the baseline) for the histogram.
-    label_x: float = 0.0
-    note_x: float = 0.0
-    axis: float = 0.0
-    #: Where the bars of a diverging chart may go, from and to (x).
-    area: tuple[float, float] = (0.0, 0.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class GradeBand:
+    """What a grade means and how many leads have it today, in words and numbers.
+
+    ``rule`` says where the grade starts (a probability when the model's cut points are known,
+    else a score range); ``validation`` the share of validation leads the cut points give it;
+    ``count`` and ``share`` today's leads, the very numbers the grade bars show.
+    """
+
+    grade: str
+    rule: str
+    validation: str
+    count: int
+    share: str
+
+
+def format_percent(p: float) -> str:
+    """A probability as a percentage with one decimal.
+
+    Examples
+    --------
+    >>> [format_percent(p) for p in (0.4213, 0.0004, 1.0, float("nan"))]
+    ['42.1%', '<0.1%', '100.0%', '—']
+    """
+    if not math.isfinite(p):
+        return MISSING_TEXT
+    if 0 < p < 0.0005:
+        return "<0.1%"
+    if 0.9995 < p < 1:
+        return ">99.9%"
+    return f"{p:.1%}"
 
 
 def format_signed(value: float) -> str:
@@ -90,48 +120,101 @@ def _leads(count: int) -> str:
     return f"{count:,} lead{'' if count == 1 else 's'}"
 
 
-# Horizontal bar charts (grades, criteria importance).
-_H_WIDTH, _H_LABEL, _H_ROW, _H_BAR = 540, 104, 28, 18
+def _length(value: float, biggest: float) -> float:
+    return round(100 * value / biggest, 1) if biggest > 0 else 0.0
 
 
-_G_ROW, _G_BAR = 44, 26
+def _score_ranges() -> dict[str, tuple[int, int]]:
+    """Lowest and highest score of each grade, from the scorer's :data:`GRADES`."""
+    lows = sorted(GRADES.items(), key=lambda item: -item[1])
+    highs = [99, *(low - 1 for _, low in lows[:-1])]
+    return {grade: (low, high) for (grade, low), high in zip(lows, highs, strict=True)}
 
 
-def grade_chart(scores: pd.DataFrame) -> Chart:
-    """Horizontal bars of how many leads have each grade (all rows)."""
+def grade_bands(scores: pd.DataFrame, cuts: Mapping[str, float] | None = None) -> list[GradeBand]:
+    """The grade legend: per grade its rule, its share of validation leads and today's count.
+
+    Scores are percentiles of the validation leads' probabilities, so a grade's share of the
+    *validation* leads is fixed (A the top 10%...), while its share of *today's* leads is
+    whatever the population scored today is; the legend states both.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        A validated scores table (its ``grade`` column is counted).
+    cuts : mapping, optional
+        The lowest ``p_customer`` of each grade (:meth:`leadscore.LeadScorer.grade_cuts`);
+        without it each grade is stated by its score range.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"grade": ["A", "C", "C", "D"]})
+    >>> band = grade_bands(scores, {"A": 0.3, "B": 0.12, "C": 0.05, "D": 0.0})[0]
+    >>> band.rule, band.validation, band.count, band.share
+    ('P(customer) ≥ 30.0%', 'the top 10% of validation leads', 1, '25%')
+    >>> grade_bands(scores)[3].rule, grade_bands(scores)[3].validation
+    ('score 1–39', 'the bottom 40% of validation leads')
+    """
     counts = scores["grade"].value_counts().reindex(list(GRADE_LETTERS), fill_value=0)
     total = max(int(counts.sum()), 1)
-    biggest = max(int(counts.max()), 1)
-    room = _H_WIDTH - _H_LABEL - 96
-    bars = []
-    for i, (grade, count) in enumerate(counts.items()):
-        width = room * int(count) / biggest
-        share = f"{int(count) / total:.0%}"
-        bars.append(
-            Bar(
-                label=f"Grade {grade}", title=f"Grade {grade}: {_leads(int(count))} ({share})",
-                x=_H_LABEL, y=i * _G_ROW + 8, width=round(width, 1), height=_G_BAR,
-                value=f"{count:,} ({share})", kind=f"grade-{grade}",
+    ranges = _score_ranges()
+    bands = []
+    above = 0
+    for grade in GRADE_LETTERS:
+        low, high = ranges[grade]
+        width = high + 1 - (low if low > 1 else 0)
+        if above == 0:
+            validation = f"the top {width}%"
+        elif high + 1 - width <= 0:
+            validation = f"the bottom {width}%"
+        else:
+            validation = f"the next {width}%"
+        above += width
+        if cuts is not None and grade in cuts and low > 1:
+            rule = f"P(customer) ≥ {format_percent(float(cuts[grade]))}"
+        elif cuts is not None and grade in cuts:
+            rule = f"P(customer) below {format_percent(float(cuts[GRADE_LETTERS[-2]]))}"
+        else:
+            rule = f"score {low}–{high}"
+        count = int(counts[grade])
+        bands.append(
+            GradeBand(
+                grade=grade, rule=rule, validation=f"{validation} of validation leads",
+                count=count, share=f"{count / total:.0%}",
             )
         )  # fmt: skip
+    return bands
+
+
+def grade_chart(bands: list[GradeBand]) -> Chart:
+    """Bars of how many leads have each grade today (all rows), from :func:`grade_bands`."""
+    biggest = max((band.count for band in bands), default=0)
+    bars = tuple(
+        Bar(
+            label=f"Grade {band.grade}",
+            title=f"Grade {band.grade}: {_leads(band.count)} ({band.share})",
+            length=_length(band.count, biggest),
+            value=f"{band.count:,} ({band.share})",
+            kind=f"grade-{band.grade}",
+        )
+        for band in bands
+    )
     return Chart(
-        chart_id="grade-chart", width=_H_WIDTH, height=len(bars) * _G_ROW + 12,
-        title="Leads by grade",
-        description=", ".join(f"grade {g}: {c}" for g, c in counts.items()),
-        bars=tuple(bars), label_x=_H_LABEL - 10,
+        chart_id="grade-chart", title="Leads by grade",
+        description=", ".join(f"grade {b.grade}: {_leads(b.count)} ({b.share})" for b in bands),
+        bars=bars,
     )  # fmt: skip
 
 
 def importance_chart(scores: pd.DataFrame, target: str) -> Chart | None:
-    """Horizontal bars of the mean absolute contribution per criterion, with the mean signed."""
+    """Bars of the mean absolute contribution per criterion, with the mean signed one."""
     importance = criteria_importance(scores, target=target)
     if importance.empty:
         return None
     biggest = importance["mean_abs"].max()
     biggest = float(biggest) if math.isfinite(biggest) and biggest > 0 else 1.0
-    room = _H_WIDTH - _H_LABEL - 126
     bars = []
-    for i, (criterion, row) in enumerate(importance.iterrows()):
+    for criterion, row in importance.iterrows():
         label, meaning = CRITERION_LABELS[str(criterion)]
         mean_abs, mean = float(row["mean_abs"]), float(row["mean"])
         present = math.isfinite(mean_abs)
@@ -143,86 +226,39 @@ def importance_chart(scores: pd.DataFrame, target: str) -> Chart | None:
                     f"mean {format_signed(mean)} log-odds over {_leads(int(row['rows']))}"
                     if present else f"{label}: no values"
                 ),
-                x=_H_LABEL, y=i * _H_ROW + 5,
-                width=round(room * mean_abs / biggest, 1) if present else 0.0,
-                height=_H_BAR, value=f"{mean_abs:.2f}" if present else "n/a", kind="importance",
+                length=_length(mean_abs, biggest) if present else 0.0,
+                value=f"{mean_abs:.2f}" if present else "n/a", kind="importance",
                 note=f"net {format_signed(mean)}" if present else "",
                 note_kind=("helped" if mean > 0 else "hurt" if mean < 0 else "") if present else "",
             )
         )  # fmt: skip
     return Chart(
-        chart_id=f"importance-{target}", width=_H_WIDTH, height=len(bars) * _H_ROW + 6,
-        title=f"Criteria importance for the {target} score",
-        description="; ".join(f"{b.label}: {b.value}" for b in bars),
-        bars=tuple(bars), label_x=_H_LABEL - 10, note_x=_H_WIDTH,
+        chart_id=f"importance-{target}", title=f"Criteria importance for the {target} score",
+        description="; ".join(f"{b.label}: {b.value}" for b in bars), bars=tuple(bars),
     )  # fmt: skip
 
 
-# Score histogram.
-_S_WIDTH, _S_HEIGHT, _S_TOP, _S_BOTTOM, _S_SIDE = 540, 200, 22, 26, 6
-
-
 def score_histogram(scores: pd.DataFrame) -> Chart:
-    """Ten bins of ``score`` (1-9, 10-19, ..., 90-99) over all rows, each bar coloured by the
-    grade most leads in it have."""
+    """Ten bands of ``score`` (90-99 at the top, down to 1-9) over all rows, each bar coloured
+    by the grade most leads in it have."""
     bins = np.clip(scores["score"].to_numpy(dtype="int64") // 10, 0, 9)
     counts = np.bincount(bins, minlength=10)
     by_grade = pd.crosstab(bins, scores["grade"].to_numpy()) if len(scores) else pd.DataFrame()
     dominant = by_grade.idxmax(axis=1).to_dict() if not by_grade.empty else {}
-    biggest = max(int(counts.max()), 1)
-    slot = (_S_WIDTH - 2 * _S_SIDE) / 10
-    plot_height = _S_HEIGHT - _S_TOP - _S_BOTTOM
+    biggest = int(counts.max())
     bars = []
-    for i, count in enumerate(counts.tolist()):
+    for i in reversed(range(10)):
+        count = int(counts[i])
         low, high = max(10 * i, 1), 10 * i + 9
-        height = plot_height * count / biggest
         bars.append(
             Bar(
                 label=f"{low}–{high}", title=f"Score {low}–{high}: {_leads(count)}",
-                x=round(_S_SIDE + i * slot + 3, 1), y=round(_S_TOP + plot_height - height, 1),
-                width=round(slot - 6, 1), height=round(height, 1), value=f"{count:,}",
+                length=_length(count, biggest), value=f"{count:,}",
                 kind=f"grade-{dominant[i]}" if i in dominant else "empty",
             )
         )  # fmt: skip
     return Chart(
-        chart_id="score-histogram", width=_S_WIDTH, height=_S_HEIGHT,
-        title="Score distribution",
+        chart_id="score-histogram", title="Score distribution",
         description="; ".join(f"scores {b.label}: {b.value} leads" for b in bars),
-        bars=tuple(bars), axis=_S_TOP + plot_height,
-    )  # fmt: skip
-
-
-# Diverging criteria bars of a card.
-_D_WIDTH, _D_LABEL, _D_VALUE, _D_ROW, _D_BAR = 520, 104, 56, 22, 12
-
-
-def criteria_chart(
-    values: Mapping[str, float], scale: float, *, chart_id: str, target: str
-) -> Chart:
-    """Diverging bars of one lead's criterion contributions: helped to the right (green),
-    hurt to the left (red), ``scale`` log-odds being half the bar area."""
-    left, right = _D_LABEL + 4, _D_WIDTH - _D_VALUE - 4
-    zero, half = (left + right) / 2, (right - left) / 2
-    bars = []
-    for i, (criterion, value) in enumerate(values.items()):
-        label = CRITERION_LABELS[criterion][0]
-        present = math.isfinite(value)
-        width = min(abs(value) / scale, 1.0) * half if present else 0.0
-        kind = "missing" if not present else "helped" if value > 0 else "hurt"
-        effect = {"helped": "helped", "hurt": "hurt", "missing": "no value"}[kind]
-        bars.append(
-            Bar(
-                label=label,
-                title=f"{label}: {format_signed(value)} log-odds ({effect})",
-                x=round(zero if present and value > 0 else zero - width, 1),
-                y=i * _D_ROW + 5, width=round(width, 1), height=_D_BAR,
-                value=format_signed(value), kind=kind if value != 0 else "zero",
-            )
-        )  # fmt: skip
-    return Chart(
-        chart_id=chart_id, width=_D_WIDTH, height=len(bars) * _D_ROW + 8,
-        title=f"Criteria contributions to the {target} score",
-        description="; ".join(f"{b.label}: {b.value}" for b in bars),
-        bars=tuple(bars), label_x=_D_LABEL - 6, axis=round(zero, 1), note_x=_D_WIDTH,
-        area=(left, right),
+        bars=tuple(bars),
     )  # fmt: skip

@@ -1,35 +1,47 @@
 """The sales-ops report: the scores table (DESIGN section 6) as one self-contained HTML page.
 
-The page holds everything inline: CSS, a little vanilla JavaScript (sorting and filtering the
-lead table) and SVG charts drawn here, server-side. Nothing is loaded from the network, so the
-file can be mailed, archived or opened offline.
+The page holds everything inline: CSS, a little vanilla JavaScript and one JSON data block.
+Nothing is loaded from the network, so the file can be mailed, archived or opened offline.
 
-Python computes what the page shows (counts, bins, bar geometry, formatted numbers) as plain
-view objects; the jinja2 template only lays them out, with autoescaping on, so user data (ids,
-reasons, the title) always reaches the page escaped.
+Python computes what the page shows (counts, bar lengths, formatted numbers, the compact
+lead data); the jinja2 template lays it out with autoescaping on, so user data (ids, reasons,
+the title) reaches the page escaped, and the data block is JSON with ``<``, ``>`` and ``&``
+escaped, so no text in it can close its ``<script>`` element.
 
 The page has three parts:
 
-- an overview of *all* rows: headline numbers, grade counts, the score distribution and the
-  criteria importance (mean absolute contribution of each qualification criterion);
-- the ranked lead table (highest ``score`` first, then ``p_customer``), at most ``max_leads``
-  rows, sortable and filterable;
-- one card per lead in the table: probabilities, all reasons and a diverging bar per criterion
-  for the customer target, and for the prospect target when the table has its columns.
+- an overview of *all* rows: headline numbers, leads by grade with what each grade means, the
+  score distribution and the criteria importance (mean absolute contribution of each
+  qualification criterion), drawn here as HTML bars;
+- the ranked lead table (highest ``score`` first, then ``p_customer``) of at most
+  ``max_leads`` rows, sortable and filterable, drawn by the script from the data block a page
+  of rows at a time;
+- a lead's card (probabilities, all reasons and a diverging bar per criterion for each
+  explained target), drawn by the script when the lead is opened.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import jinja2
+import markupsafe
 import pandas as pd
 
 from leadscore._io import atomic_path
 from leadscore.errors import ConfigError
-from leadscore.report._cards import MISSING_TEXT, criteria_scale, explained_targets, lead_views
-from leadscore.report._charts import grade_chart, importance_chart, score_histogram
+from leadscore.report._cards import criteria_scale, explained_targets, lead_block, table_columns
+from leadscore.report._charts import (
+    MISSING_TEXT,
+    grade_bands,
+    grade_chart,
+    importance_chart,
+    score_histogram,
+)
 from leadscore.report._scores import GRADE_LETTERS, rank_leads, validate_scores
 
 __all__ = ["render_report", "write_report"]
@@ -61,6 +73,13 @@ def _versions_text(scores: pd.DataFrame) -> str:
     return ", ".join(versions)
 
 
+def _script_json(value: Any) -> markupsafe.Markup:
+    """Compact JSON safe inside a ``<script>`` element: ``<``, ``>`` and ``&`` escaped."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    escaped = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return markupsafe.Markup(escaped)
+
+
 @functools.cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
@@ -74,7 +93,11 @@ def _environment() -> jinja2.Environment:
 
 
 def render_report(
-    scores: pd.DataFrame, *, title: str = "Lead scores", max_leads: int = 1000
+    scores: pd.DataFrame,
+    *,
+    title: str = "Lead scores",
+    max_leads: int = 1000,
+    grade_cuts: Mapping[str, float] | None = None,
 ) -> str:
     """Render a scores table as one self-contained HTML page for sales ops.
 
@@ -90,6 +113,10 @@ def render_report(
     max_leads : int
         How many leads, best first, the table and the cards show. The overview (counts,
         distributions, criteria importance) always covers every row.
+    grade_cuts : mapping, optional
+        The lowest ``p_customer`` of each grade, from the model that scored the table
+        (:meth:`leadscore.LeadScorer.grade_cuts`): the grade legend then states each grade as
+        a probability. Without it, each grade is stated by its score range.
 
     Returns
     -------
@@ -102,7 +129,8 @@ def render_report(
     SchemaError
         When ``scores`` is not a valid scores table.
     ConfigError
-        When ``max_leads`` is not a positive integer.
+        When ``max_leads`` is not a positive integer, or ``grade_cuts`` lacks a grade or is
+        not a probability decreasing from A to D.
 
     Examples
     --------
@@ -111,17 +139,18 @@ def render_report(
     ...     "score": [95, 35], "grade": ["A", "D"],
     ...     "reasons": ["+ Requested a demo 3 days ago", "- No email open in 62 days"]})
     >>> html = render_report(scores, title="Weekly leads")
-    >>> "<title>Weekly leads</title>" in html, "Requested a demo 3 days ago" in html
+    >>> "<title>Weekly leads</title>" in html, '"+Requested a demo 3 days ago"' in html
     (True, True)
     """
     if isinstance(max_leads, bool) or not isinstance(max_leads, int) or max_leads < 1:
         raise ConfigError(f"max_leads must be a positive integer, got {max_leads!r}")
+    _check_cuts(grade_cuts)
     table = validate_scores(scores)
     ranked = rank_leads(table)
     shown = ranked.head(max_leads)
     scale = criteria_scale(shown)
     total = len(ranked)
-    grades = table["grade"].value_counts()
+    bands = grade_bands(table, grade_cuts)
     importance = [
         chart
         for target in explained_targets(table)
@@ -137,19 +166,34 @@ def render_report(
         "max_leads": max_leads,
         "as_of": _as_of_text(table),
         "model_version": _versions_text(table),
-        "grade_a": f"{int(grades.get('A', 0)):,}",
-        "grade_a_share": f"{int(grades.get('A', 0)) / max(total, 1):.0%}",
+        "grade_a": f"{bands[0].count:,}",
+        "grade_a_share": bands[0].share,
         "expected_customers": f"{table['p_customer'].sum():,.1f}",
         "expected_prospects": f"{table['p_prospect'].sum():,.1f}",
-        "has_account": "account_id" in table.columns,
+        "columns": table_columns(table),
         "grade_letters": GRADE_LETTERS,
-        "grade_chart": grade_chart(table),
+        "grade_bands": bands,
+        "grade_cuts_known": grade_cuts is not None,
+        "grade_chart": grade_chart(bands),
         "score_chart": score_histogram(table),
         "importance": importance,
         "scale_text": f"{scale:.2f}",
-        "leads": lead_views(shown, scale),
+        "data": _script_json(lead_block(shown, scale)),
     }
     return _environment().get_template("report.html.j2").render(context)
+
+
+def _check_cuts(cuts: Mapping[str, float] | None) -> None:
+    if cuts is None:
+        return
+    missing = [g for g in GRADE_LETTERS if g not in cuts]
+    if missing:
+        raise ConfigError(f"grade_cuts lacks the grades {missing}; expected one per grade A-D")
+    values = [float(cuts[g]) for g in GRADE_LETTERS]
+    if not all(0.0 <= v <= 1.0 for v in values) or values != sorted(values, reverse=True):
+        raise ConfigError(
+            f"grade_cuts must be probabilities decreasing from A to D, got {dict(cuts)}"
+        )
 
 
 def write_report(
@@ -158,6 +202,7 @@ def write_report(
     *,
     title: str = "Lead scores",
     max_leads: int = 1000,
+    grade_cuts: Mapping[str, float] | None = None,
 ) -> Path:
     """Render the report (see :func:`render_report`) and write it to ``path`` atomically.
 
@@ -173,7 +218,7 @@ def write_report(
     >>> path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     True
     """
-    html = render_report(scores, title=title, max_leads=max_leads)
+    html = render_report(scores, title=title, max_leads=max_leads, grade_cuts=grade_cuts)
     path = Path(path)
     with atomic_path(path) as tmp:
         tmp.write_text(html, encoding="utf-8")
