@@ -7,8 +7,9 @@ A saved :class:`~leadscore.LeadModel` is a folder of two files:
   :class:`~leadscore.errors.ModelError`, not an abort inside LightGBM;
 - ``leadmodel.json``: everything else (:func:`model_to_dict`): ``format_version``, the
   parameters, classes, preprocessor, calibrator, linear prior, validation figures, score
-  quantiles, number of trees, learning rate and ``selection`` (the mix chosen, with every
-  candidate's validation figures; a model saved before it gets a record saying so).
+  quantiles, number of trees, learning rate and, with ``linear_prior="auto"``, ``selection``
+  (the mix chosen, with every candidate's validation figures; a fixed mix is said by the
+  parameters).
 
 A saved :class:`~leadscore.LeadScorer` is a folder holding one model folder per target
 (``prospect/``, ``customer/``) and ``scorer.json`` (:func:`scorer_to_dict`): the configuration,
@@ -93,7 +94,8 @@ def model_to_dict(model: LeadModel) -> dict[str, Any]:
         "score_quantiles": model.score_quantiles_.tolist(),
         "n_estimators": model.n_estimators_,
         "learning_rate": model.learning_rate_,
-        "selection": model.selection_,
+        # a fixed mix is said by the parameters: saved models (and their versions) stay as they were
+        **({"selection": model.selection_} if model.linear_prior == "auto" else {}),
     }
 
 
@@ -112,9 +114,9 @@ def model_from_parts(cls: type[_M], values: dict[str, Any], booster: lgb.Booster
     model.score_quantiles_ = np.asarray(values["score_quantiles"], dtype=float)
     model.n_estimators_ = int(values["n_estimators"])
     model.learning_rate_ = float(values.get("learning_rate", values["params"]["learning_rate"]))
-    model.selection_ = values.get("selection") or {  # saved before the mix was chosen
-        "chosen": f"linear_prior={model.linear_prior:g}" if model.linear_prior else "trees",
-        "reason": "saved before leadscore chose the mix on validation rows",
+    model.selection_ = values.get("selection") or {  # a fixed mix, or saved before "auto"
+        "chosen": f"linear_prior={model.linear_prior:g}",
+        "reason": f"fixed by linear_prior={model.linear_prior:g}",
         "candidates": {},
     }
     model.booster_ = booster
