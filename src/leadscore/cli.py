@@ -277,7 +277,10 @@ def _train_and_log(
     for target, model in result.scorer.models_.items():
         selection = getattr(model, "selection_", {})
         if selection:
-            out.print(f"{target}: LeadModel chose {selection['chosen']}: {selection['reason']}")
+            if selection["reason"].startswith("fixed"):
+                out.print(f"{target}: the mix is {selection['reason']}")
+            else:
+                out.print(f"{target}: LeadModel chose {selection['chosen']}: {selection['reason']}")
     result.scorer.save(out_dir)
     out.print(f"Saved the scorer to {out_dir} (LightGBM text and JSON)")
     with err.status(f"Logging to MLflow at {uri}"):

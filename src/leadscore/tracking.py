@@ -25,6 +25,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import tempfile
 import urllib.error
 import urllib.request
@@ -491,10 +492,10 @@ def _log_run(
             mlflow.set_tags({f"{target}.mix": selection["chosen"],
                              f"{target}.mix_reason": selection["reason"]})  # fmt: skip
             for name, figures in selection["candidates"].items():
+                # MLflow takes letters, digits and _-. /: in a metric name ("linear+trees")
+                safe = re.sub(r"[^0-9A-Za-z_.-]", "_", name)
                 for key, value in figures.items():
-                    metrics[f"{target}.mix.{name.replace('+', '_').replace(' ', '_')}.{key}"] = (
-                        float(value)
-                    )
+                    metrics[f"{target}.mix.{safe}.{key}"] = float(value)
     mlflow.log_metrics(metrics)
     evaluation.to_csv(work / "evaluation.csv", index=False)
     feature_table(scorer.feature_names_).to_csv(work / "features.csv", index=False)
