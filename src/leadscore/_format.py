@@ -12,7 +12,8 @@ A saved :class:`~leadscore.LeadModel` is a folder of two files:
 A saved :class:`~leadscore.LeadScorer` is a folder holding one model folder per target
 (``prospect/``, ``customer/``) and ``scorer.json`` (:func:`scorer_to_dict`): the configuration,
 model parameters, feature names, training cutoffs, label counts, the baselines and the
-account correction (:mod:`leadscore.accounts`; absent in a scorer saved before it existed).
+account correction (:mod:`leadscore.accounts`) and the fit x engagement cut points
+(:mod:`leadscore.fit_engagement`; both absent in a scorer saved before it existed).
 
 Folders are written whole (:func:`leadscore._io.atomic_folder`): a reader finds the old
 folder or the new one, never a mix. :data:`MODEL_FORMAT` and :data:`SCORER_FORMAT` are the
@@ -207,6 +208,7 @@ def scorer_to_dict(scorer: LeadScorer) -> dict[str, Any]:
         "labels_until": scorer.labels_until_,
         "label_counts": scorer.label_counts_,
         "accounts": None if scorer.accounts_ is None else scorer.accounts_.to_dict(),
+        "fit_engagement": scorer.fit_engagement_,
         "baselines": {
             t: {name: b.to_dict() for name, b in baselines.items()}
             for t, baselines in scorer.baselines_.items()
@@ -266,6 +268,8 @@ def _scorer_from_saved(
     scorer.label_counts_ = values["label_counts"]
     accounts = values.get("accounts")  # saved before accounts were scored: none, and said
     scorer.accounts_ = None if accounts is None else AccountCalibration.from_dict(accounts)
+    # saved before the fit x engagement grid: its cut points come from the rows scored
+    scorer.fit_engagement_ = values.get("fit_engagement")
     scorer.baselines_ = {  # a scorer saved before a baseline existed goes without it
         t: {name: BASELINES[name].from_dict(b[name]) for name in BASELINES if name in b}
         for t, b in values["baselines"].items()

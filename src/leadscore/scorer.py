@@ -187,6 +187,7 @@ class LeadScorer:
         self.trained_cutoffs_ = (cutoffs.min().isoformat(), cutoffs.max().isoformat())
         self.version_ = _format.content_version(self.models_)
         self.accounts_ = self._account_calibration(table)
+        self.fit_engagement_ = self._grid_cuts(table)
         self.drift_reference_: dict[str, Any] | None = self._drift_reference(table, rng)
         return self
 
@@ -212,6 +213,18 @@ class LeadScorer:
         p = self.models_["customer"].predict_proba(self._features(rows))[:, 1]
         y = rows["y_customer"].astype("int64").to_numpy()
         return fit_account_calibration(p, rows["account_id"], rows["cutoff"], y)
+
+    def _grid_cuts(self, table: pd.DataFrame) -> dict[str, Any] | None:
+        """The fit x engagement cut points (:mod:`leadscore.fit_engagement`) from the customer
+        model's criterion sums on its validation rows."""
+        from leadscore.fit_engagement import learn_cuts
+
+        if "customer" not in self.models_:
+            return None
+        rows = self.validation_rows(table, "customer")
+        criteria = dict(self.config.features.attribute_criteria)
+        sums = self.models_["customer"].explain_criteria(self._features(rows), criteria=criteria)
+        return learn_cuts(sums)
 
     def _drift_reference(self, table: pd.DataFrame, rng: np.random.Generator) -> dict[str, Any]:
         """Distributions of the features and probabilities on (a sample of) the training rows."""

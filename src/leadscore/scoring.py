@@ -169,6 +169,12 @@ def scores_table(
             part[f"{prefix}reason_codes"] = pd.array(codes, dtype="str")
         parts[target] = part
     out = pd.concat([out, *parts.values()], axis=1)
+    if reasons and "customer" in parts:
+        from leadscore.fit_engagement import grid_columns
+
+        grid = grid_columns(parts["customer"], getattr(scorer, "fit_engagement_", None))
+        out = pd.concat([out, grid.set_axis(out.index)], axis=1)
+        out.attrs["notes"] = grid.attrs["notes"]
     out["model_version"] = scorer.version_
     if changes is not None:
         out = pd.concat([out, changes], axis=1)
@@ -504,6 +510,7 @@ def score_export(
         format_of(accounts)  # a bad suffix is refused before any work
         targets.append(Path(accounts))
     slim: list[pd.DataFrame] = []
+    grid_notes: list[str] = []
     with _atomic_files(targets) as tmp:
         csv = format_of(paths["scores"]) == "csv"
         writer = _TableWriter(tmp[0], csv)
@@ -521,6 +528,7 @@ def score_export(
                     records.append(history_record(scores))
                     trends.update(scores["trend"].astype(str).tolist())
                     scores = scores.drop(columns="signals")
+                grid_notes += [n for n in scores.attrs.get("notes", []) if n not in grid_notes]
                 if accounts is not None:
                     slim.append(scores[[c for c in _ACCOUNT_INPUT if c in scores]])
                 if drift is not None:
@@ -555,7 +563,7 @@ def score_export(
                     "accounted for; nothing written (please report this)"
                 )
         _write_table(rejects, tmp[1], csv)
-        notes: list[str] = []
+        notes: list[str] = list(grid_notes)
         top: list[dict[str, Any]] = []
         if drift is None:
             notes.append(
