@@ -30,9 +30,8 @@ import pyarrow.parquet as pq
 
 import leadscore as ls
 from _measure import measure
-from bench_quality import plain_lightgbm
 from leadscore._io import atomic_path
-from leadscore.evaluate import binary_metrics
+from leadscore.evaluate import LightGBMBaseline, binary_metrics
 
 CONTACTS_PER_RUN = 200_000
 CUTOFFS = pd.date_range("2024-02-01", periods=24, freq="MS", tz="UTC")
@@ -103,6 +102,10 @@ def fit_leadscore(folder: str) -> dict[str, float]:
     del X
     X_test, y_test, _ = _read(folder, "test")
     p = model.predict_proba(X_test)[:, 1]
+    print(f"   LeadModel chose {model.selection_['chosen']} ({model.selection_['reason']}); "
+          f"trees per candidate: " + ", ".join(f"{k} {v['trees']:.0f}" for k, v
+                                                in model.selection_["candidates"].items()),
+          flush=True)  # fmt: skip
     return {"seconds": seconds, "trees": model.n_estimators_, "frame_mb": frame_mb,
             **_quality(y_test, p)}  # fmt: skip
 
@@ -110,11 +113,11 @@ def fit_leadscore(folder: str) -> dict[str, float]:
 def fit_reference(folder: str) -> dict[str, float]:
     X, y, _ = _read(folder, "train")
     start = time.perf_counter()
-    model = plain_lightgbm(X, y)
+    model = LightGBMBaseline().fit(X, y)
     seconds = time.perf_counter() - start
     del X
     X_test, y_test, _ = _read(folder, "test")
-    p = model.predict_proba(X_test)[:, 1]  # type: ignore[attr-defined]
+    p = model.predict_proba(X_test)
     return {"seconds": seconds, "trees": 100.0, **_quality(y_test, p)}  # no early stopping
 
 

@@ -297,7 +297,8 @@ def test_fit_does_not_copy_the_matrix_for_its_slices(monkeypatch: pytest.MonkeyP
         return original(self, matrix, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_training._Learner, "dataset", spy)
-    LeadModel(random_state=0, max_rounds=20).fit(X, y, time=np.arange(len(y))[::-1])
+    fixed_mix = LeadModel(random_state=0, max_rounds=20, linear_prior=0.5)
+    fixed_mix.fit(X, y, time=np.arange(len(y))[::-1])
     assert [m.dtype for m in seen] == [np.float32] * 3
     assert seen[0].base is seen[2]  # the training slice is a view of the whole matrix
     assert seen[1].base is seen[2]  # and so is the validation slice

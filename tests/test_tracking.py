@@ -42,7 +42,8 @@ def tables() -> tuple[pd.DataFrame, pd.DataFrame, ls.CRMData]:
 @pytest.fixture(scope="module")
 def scorers(tables: tuple[pd.DataFrame, pd.DataFrame, ls.CRMData]) -> dict[str, ls.LeadScorer]:
     train = tables[0]
-    weak = {"max_rounds": 2, "num_leaves": 2, "calibration": "platt"}
+    # two stumps and no linear part (with "auto" a weak tree budget would pick the regression)
+    weak = {"max_rounds": 2, "num_leaves": 2, "calibration": "platt", "linear_prior": 0.0}
     return {
         "good": ls.LeadScorer(random_state=0).fit(train),
         "weak": ls.LeadScorer(random_state=0, model_params=weak).fit(train),

@@ -216,6 +216,11 @@ def _config_sections() -> Iterator[tuple[str, str, list[_Key]]]:
     ):
         yield f"[{name}]", _summary(cls), [key for key, _ in _keys(cls, name)]
     yield from _source_sections(config_module.SourcesConfig, "sources", "[sources]")
+    yield (
+        "[table]",
+        _summary(config_module.TableConfig),
+        [key for key, _ in _keys(config_module.TableConfig, "table")],
+    )
 
 
 def _source_sections(cls: type, path: str, header: str) -> Iterator[tuple[str, str, list[_Key]]]:

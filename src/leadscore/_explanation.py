@@ -17,13 +17,14 @@ The methods :meth:`LeadModel.explain`, :meth:`~LeadModel.explain_criteria`,
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from leadscore._preprocess import as_frame
+from leadscore.criteria import FeatureSpec
 from leadscore.explain import (
     ReasonPlan,
     TreeSplits,
@@ -109,18 +110,24 @@ def summarize(
     deduplicate: bool,
     chunk_rows: int,
     signals: bool = False,
+    specs: Mapping[str, FeatureSpec] | None = None,
+    display: pd.DataFrame | None = None,
 ) -> Summary:
     """Probabilities, criteria sums and the top ``k`` reasons each way, chunk by chunk.
 
     Memory stays bounded by ``chunk_rows``: each chunk's contributions are summed per
     criterion and worded, then dropped. With ``signals``, also the raw log-odds and the sums
     per signal family (:func:`leadscore.explain.family_sums`), what score history keeps.
+    ``specs`` word the features they name instead of the registry, and ``display`` (rows as
+    ``X``) gives the values reasons show, where they are not ``X``'s own (a plain table's
+    "1,250 (high)").
     """
     frame = as_frame(X, list(model.feature_names_in_))
     matrix = model._matrix(frame)
     names = list(model.feature_names_in_)
     order, by_criterion = criterion_matrix(names, criteria)
-    plan = ReasonPlan.of(names, criteria)
+    plan = ReasonPlan.of(names, criteria, specs=specs)
+    shown = frame if display is None else display
     sums = np.empty((len(matrix), len(order)))
     texts = np.full(len(matrix), None, dtype=object)
     codes = np.full(len(matrix), None, dtype=object)
@@ -134,7 +141,7 @@ def summarize(
         distinct += share * (rows.stop - rows.start)
         if k > 0:
             texts[rows], codes[rows] = reasons(
-                values, frame.iloc[rows], plan, k=k, criteria=criteria
+                values, shown.iloc[rows], plan, k=k, criteria=criteria
             )
     raw = model._raw(matrix)
     return Summary(

@@ -7,7 +7,9 @@ A saved :class:`~leadscore.LeadModel` is a folder of two files:
   :class:`~leadscore.errors.ModelError`, not an abort inside LightGBM;
 - ``leadmodel.json``: everything else (:func:`model_to_dict`): ``format_version``, the
   parameters, classes, preprocessor, calibrator, linear prior, validation figures, score
-  quantiles, number of trees and learning rate.
+  quantiles, number of trees, learning rate and, with ``linear_prior="auto"``, ``selection``
+  (the mix chosen, with every candidate's validation figures; a fixed mix is said by the
+  parameters).
 
 A saved :class:`~leadscore.LeadScorer` is a folder holding one model folder per target
 (``prospect/``, ``customer/``) and ``scorer.json`` (:func:`scorer_to_dict`): the configuration,
@@ -57,10 +59,12 @@ __all__ = [
     "content_version",
     "load_model",
     "load_scorer",
+    "load_table_model",
     "model_from_parts",
     "model_to_dict",
     "save_model",
     "save_scorer",
+    "save_table_model",
 ]
 
 MODEL_FORMAT = 1
@@ -93,6 +97,8 @@ def model_to_dict(model: LeadModel) -> dict[str, Any]:
         "score_quantiles": model.score_quantiles_.tolist(),
         "n_estimators": model.n_estimators_,
         "learning_rate": model.learning_rate_,
+        # a fixed mix is said by the parameters: saved models (and their versions) stay as they were
+        **({"selection": model.selection_} if model.linear_prior == "auto" else {}),
     }
 
 
@@ -111,6 +117,11 @@ def model_from_parts(cls: type[_M], values: dict[str, Any], booster: lgb.Booster
     model.score_quantiles_ = np.asarray(values["score_quantiles"], dtype=float)
     model.n_estimators_ = int(values["n_estimators"])
     model.learning_rate_ = float(values.get("learning_rate", values["params"]["learning_rate"]))
+    model.selection_ = values.get("selection") or {  # a fixed mix, or saved before "auto"
+        "chosen": f"linear_prior={model.linear_prior:g}",
+        "reason": f"fixed by linear_prior={model.linear_prior:g}",
+        "candidates": {},
+    }
     model.booster_ = booster
     return model
 
@@ -176,6 +187,39 @@ def load_model(cls: type[_M], path: str | Path) -> _M:
             f"{folder / MODEL_FILE}: incomplete saved model ({type(exc).__name__}: {exc}); "
             "save it again"
         ) from exc
+
+
+# -- a model of a plain table (leadscore.plain) ------------------------------------------------
+
+TABLE_FORMAT = 1
+TABLE_FILE, TABLE_MODEL = "table.json", "model"
+
+
+def save_table_model(model: LeadModel, values: dict[str, Any], path: str | Path) -> Path:
+    """Write a plain table's model: the LeadModel in ``model/`` and ``values`` (its schema,
+    baselines and version) as ``table.json``, the folder replaced whole."""
+    folder = Path(path)
+    text = to_json({"format_version": TABLE_FORMAT, **values})
+    with atomic_folder(folder, marker=TABLE_FILE) as tmp:
+        save_model(model, tmp / TABLE_MODEL)
+        (tmp / TABLE_FILE).write_text(text)
+    return folder
+
+
+def load_table_model(cls: type[_M], path: str | Path) -> tuple[_M, dict[str, Any]]:
+    """The LeadModel and the values of a folder written by :func:`save_table_model`."""
+    folder = Path(path)
+    if not (folder / TABLE_FILE).exists():
+        hint = " (a CRM scorer: score it with --data)" if (folder / SCORER_FILE).exists() else ""
+        raise DataNotFoundError(
+            f"{folder}: no model of a plain table here ({TABLE_FILE} missing){hint}"
+        )
+    try:
+        values = json.loads((folder / TABLE_FILE).read_text())
+    except ValueError as exc:
+        raise ModelError(f"{folder / TABLE_FILE}: not valid JSON ({exc})") from exc
+    values = check_format(values, folder, "table model", TABLE_FORMAT)
+    return load_model(cls, folder / TABLE_MODEL), values
 
 
 # -- a scorer ----------------------------------------------------------------------------------

@@ -220,8 +220,13 @@ class LinearPrior:
         directions: list[int],
         weight: float,
         random_state: int,
+        C: float = C,
     ) -> LinearPrior:
-        """Fit on ``matrix`` (rows x LightGBM columns) and 0/1 ``y``; scale by ``weight``."""
+        """Fit on ``matrix`` (rows x LightGBM columns) and 0/1 ``y``; scale by ``weight``.
+
+        ``C`` is the inverse L2 strength (the module's strong default keeps a prior's
+        explanations faithful; LeadModel's linear-only candidate uses the logistic baseline's).
+        """
         rows = np.arange(len(matrix))
         if len(rows) > MAX_ROWS:
             rows = np.sort(np.random.default_rng(random_state).choice(rows, MAX_ROWS, False))
@@ -296,6 +301,25 @@ class LinearPrior:
             share = float(np.average(y, weights=w))
             intercept = float(np.log(share / (1 - share))) if 0 < share < 1 else 0.0
         return cls(matrix.shape[1], intercept * weight, numbers, code_terms)
+
+    def scaled(self, weight: float) -> LinearPrior:
+        """The same regression with its log-odds multiplied by ``weight``.
+
+        Examples
+        --------
+        >>> prior = LinearPrior(2, 1.0, (), ())
+        >>> prior.scaled(0.5).intercept
+        0.5
+        """
+        return LinearPrior(
+            self.n_features,
+            self.intercept * weight,
+            tuple(dataclasses.replace(t, coef=t.coef * weight,
+                                      missing_coef=t.missing_coef * weight)
+                  for t in self.numbers),
+            tuple(dataclasses.replace(t, coefs=tuple(c * weight for c in t.coefs))
+                  for t in self.codes),
+        )  # fmt: skip
 
     @property
     def base(self) -> float:

@@ -12,17 +12,19 @@
    purged split). When that would leave fewer than a quarter of the earlier rows (a history
    barely longer than the gap), they stay in, with a :class:`DataWarning` and
    ``validation_scores_["label_overlap"]`` saying how many.
-4. :func:`_fit_validated`: a logistic regression (the linear prior, :mod:`leadscore._linear`)
-   is fitted on the earlier rows, and LightGBM on the same rows boosts from ``linear_prior``
-   (0.5) times its log-odds instead of from a constant: the many weak, additive signals of
-   lead data are what a linear model captures at once, and the trees learn what is not
-   additive on top. Early stopping on the validation slice: the number of trees is what
-   generalises to *later* data. A calibrator (Platt or centred isotonic,
-   :mod:`leadscore.calibration`) is chosen and fitted on the validation slice, which the first
-   model did not train on; ``validation_scores_`` and ``score_quantiles_`` come from it.
-5. :func:`_fit_final`: with ``refit=True`` (the default) the regression and LightGBM are
-   fitted again on all rows, the latest included, with the number of trees scaled to the
-   larger data; the calibrator carries over. With too few of one class to hold any out, a
+4. :func:`_fit_validated`: each candidate mix (:data:`CANDIDATES` with
+   ``linear_prior="auto"``, the default; else the one fixed mix) is fitted on the earlier rows:
+   a logistic regression (:mod:`leadscore._linear`), and LightGBM boosting from a share of its
+   log-odds instead of from a constant (the many weak, additive signals of lead data are what a
+   linear model captures at once; the trees learn what is not additive on top), stopped early
+   on the validation slice. Each gets a calibrator (Platt or centred isotonic,
+   :mod:`leadscore.calibration`) cross-fitted on the validation slice, and :func:`choose` keeps
+   the simplest whose held-out calibrated log loss is within one standard error of the best
+   (``selection_`` records the choice, the reason and every candidate's figures).
+5. :func:`_fit_final`: with ``refit=True`` (the default) the chosen mix is fitted again on all
+   rows, the latest included, with the number of trees scaled to the larger data. The
+   regression alone is then recalibrated on the latest rows (:func:`_recalibrate`); models
+   with trees keep the validated calibrator. With too few of one class to hold any out, a
    fixed number of trees and no calibration (:func:`_fit_unvalidated`).
 """
 
@@ -40,18 +42,46 @@ from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_array, column_or_1d
 
-from leadscore._linear import LinearPrior
+from leadscore._linear import C, LinearPrior
 from leadscore._preprocess import Preprocessor, as_frame
-from leadscore.calibration import Calibrator, choose_calibrator
+from leadscore.calibration import Calibrator, choose_calibrator, cross_fit_calibrator
 from leadscore.errors import DataWarning, ModelError, format_values
 
 if TYPE_CHECKING:
     from leadscore.model import LeadModel
 
-__all__ = ["auto_learning_rate", "fit", "validation_split"]
+__all__ = ["CANDIDATES", "Candidate", "auto_learning_rate", "fit", "validation_split"]
 
 #: Trees of a model that could not hold rows out to stop early.
 FALLBACK_ROUNDS = 100
+#: Inverse L2 strength of the linear-only candidate: the logistic baseline's (a prior under
+#: trees is shrunk harder, see :mod:`leadscore._linear`).
+LINEAR_ONLY_C = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    """One way of mixing the linear and the tree view, compared on the validation slice.
+
+    ``prior_weight``: the share of the logistic regression's log-odds the model starts from;
+    ``trees``: whether trees boost on top (else the regression alone); ``num_leaves``: their
+    leaves (None: the model's ``num_leaves``).
+    """
+
+    name: str
+    prior_weight: float
+    trees: bool = True
+    num_leaves: int | None = None
+
+
+#: What ``linear_prior="auto"`` chooses among, simplest first: the tie rule keeps the first
+#: candidate whose validation log loss is within noise of the best.
+CANDIDATES = (
+    Candidate("linear", 1.0, trees=False),
+    Candidate("linear+shallow trees", 0.5, num_leaves=7),
+    Candidate("linear+trees", 0.5),
+    Candidate("trees", 0.0),
+)
 _BASE_LEARNING_RATE, _BASE_ROWS, _MAX_LEARNING_RATE = 0.03, 100_000, 0.2
 
 
@@ -114,8 +144,12 @@ def check_params(model: LeadModel) -> None:
         raise ModelError(
             f"learning_rate: expected a positive number or 'auto', got {model.learning_rate!r}"
         )
-    if not (isinstance(model.linear_prior, int | float) and 0 <= model.linear_prior <= 1):
-        raise ModelError(f"linear_prior: expected a number in [0, 1], got {model.linear_prior!r}")
+    if model.linear_prior != "auto" and not (
+        isinstance(model.linear_prior, int | float) and 0 <= model.linear_prior <= 1
+    ):
+        raise ModelError(
+            f"linear_prior: expected 'auto' or a number in [0, 1], got {model.linear_prior!r}"
+        )
     if model.calibration not in ("auto", "isotonic", "platt", "identity"):
         raise ModelError(f"calibration: unknown method {model.calibration!r}")
     for name in ("num_leaves", "min_child_samples", "max_rounds", "max_categories"):
@@ -273,19 +307,26 @@ class _Learner:
     preprocessor: Preprocessor
     params: dict[str, Any]
     directions: list[int]
-    linear_prior: float
     seed: int
 
-    def prior(self, matrix: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> LinearPrior | None:
-        if not self.linear_prior:
+    def prior(
+        self, matrix: np.ndarray, y: np.ndarray, w: np.ndarray | None, candidate: Candidate
+    ) -> LinearPrior | None:
+        if not candidate.prior_weight:
             return None
         return LinearPrior.learn(
             matrix, y, w,
             categorical=self.preprocessor.categorical_indices,
             directions=self.directions,
-            weight=float(self.linear_prior),
+            weight=float(candidate.prior_weight),
             random_state=self.seed,
+            C=C if candidate.trees else LINEAR_ONLY_C,
         )  # fmt: skip
+
+    def params_of(self, candidate: Candidate) -> dict[str, Any]:
+        if candidate.num_leaves is None:
+            return self.params
+        return self.params | {"num_leaves": min(candidate.num_leaves, self.params["num_leaves"])}
 
     def dataset(
         self, matrix: np.ndarray, y: np.ndarray, w: np.ndarray | None,
@@ -301,6 +342,18 @@ class _Learner:
             params={k: self.params[k] for k in ("verbosity", "min_data_per_group", "seed")},
             free_raw_data=False,
         )
+
+    def no_trees(self, matrix: np.ndarray) -> lgb.Booster:
+        """A booster of one leaf worth 0: the linear candidate's trees, adding nothing.
+
+        LightGBM has no booster without trees; a single leaf of value 0 keeps every reader of
+        ``booster_`` (predictions, TreeSHAP, the saved format) working unchanged.
+        """
+        rows = matrix[: min(len(matrix), 1_000)]
+        params = self.params | {"min_gain_to_split": 1e300}
+        booster = lgb.train(params, self.dataset(rows, np.zeros(len(rows)), None, None), 1)
+        booster.set_leaf_output(0, 0, 0.0)
+        return booster
 
 
 def lightgbm_params(model: LeadModel, seed: int, directions: list[int]) -> dict[str, Any]:
@@ -330,58 +383,139 @@ def lightgbm_params(model: LeadModel, seed: int, directions: list[int]) -> dict[
     return params
 
 
-# -- 4. the validated model: early stopping and calibration ------------------------------------
+# -- 4. the validated candidates: early stopping, calibration, the choice ---------------------
 
 
 @dataclasses.dataclass(frozen=True)
 class _Validated:
+    candidate: Candidate
     booster: lgb.Booster
     prior: LinearPrior | None
     rounds: int  # trees that generalised to the validation slice
+    raw_val: np.ndarray  # log-odds on the validation slice
+    calibrator: Calibrator
+    calibration_scores: dict[str, float]
+    losses: np.ndarray  # per validation row: log loss of its held-out calibrated probability
 
 
-def _fit_validated(
-    model: LeadModel, learner: _Learner, rows: _Rows, train: slice, val: slice, overlap: int
-) -> _Validated:
-    """Early stopping on the validation slice, then the calibrator, validation figures and
-    score quantiles of the validation slice (set on ``model``)."""
+def _fit_candidate(
+    model: LeadModel, learner: _Learner, rows: _Rows, train: slice, val: slice,
+    candidate: Candidate,
+) -> _Validated:  # fmt: skip
+    """``candidate`` fitted on the earlier rows, stopped early and calibrated on the latest."""
     matrix, binary = rows.matrix, rows.binary
     w_train, w_val = rows.weight_of(train), rows.weight_of(val)
-    prior = learner.prior(matrix[train], binary[train], w_train)
+    prior = learner.prior(matrix[train], binary[train], w_train, candidate)
     offset_train, offset_val = (
         (None, None)
         if prior is None
         else (prior.log_odds(matrix[train]), prior.log_odds(matrix[val]))
     )
-    first = lgb.train(
-        learner.params,
-        learner.dataset(matrix[train], binary[train], w_train, offset_train),
-        num_boost_round=int(model.max_rounds),
-        valid_sets=[learner.dataset(matrix[val], binary[val], w_val, offset_val)],
-        callbacks=[lgb.early_stopping(int(model.early_stopping_rounds), verbose=False)],
-    )
-    rounds = max(1, first.best_iteration or first.current_iteration())
-    raw_val = np.asarray(
-        first.predict(matrix[val], raw_score=True, num_iteration=rounds), dtype=float
-    )
+    if candidate.trees:
+        booster = lgb.train(
+            learner.params_of(candidate),
+            learner.dataset(matrix[train], binary[train], w_train, offset_train),
+            num_boost_round=int(model.max_rounds),
+            valid_sets=[learner.dataset(matrix[val], binary[val], w_val, offset_val)],
+            callbacks=[lgb.early_stopping(int(model.early_stopping_rounds), verbose=False)],
+        )
+        rounds = max(1, booster.best_iteration or booster.current_iteration())
+        raw_val = np.asarray(
+            booster.predict(matrix[val], raw_score=True, num_iteration=rounds), dtype=float
+        )
+    else:
+        booster, rounds = learner.no_trees(matrix[train]), 0
+        raw_val = np.zeros(val.stop - val.start)
     if offset_val is not None:
         raw_val += offset_val
-    model.calibrator_, calibration_scores = choose_calibrator(
+    calibrator, scores, held_out = cross_fit_calibrator(
         raw_val, binary[val], w_val, kind=model.calibration, random_state=learner.seed % 2**31
     )
-    p_val = model.calibrator_.transform(raw_val)
+    p = np.clip(held_out, 1e-15, 1 - 1e-15)
+    y = binary[val]
+    losses = -(y * np.log(p) + (1 - y) * np.log1p(-p))
+    return _Validated(candidate, booster, prior, rounds, raw_val, calibrator, scores, losses)
+
+
+def _mean_and_se(values: np.ndarray, w: np.ndarray | None) -> tuple[float, float]:
+    """Weighted mean of ``values`` and its standard error."""
+    w = np.ones_like(values) if w is None else np.asarray(w, dtype=float)
+    mean = float(np.average(values, weights=w))
+    se = float(np.sqrt(np.sum(w**2 * (values - mean) ** 2)) / np.sum(w))
+    return mean, se
+
+
+def choose(
+    fitted: list[_Validated], w_val: np.ndarray | None, y_val: np.ndarray
+) -> tuple[_Validated, dict[str, Any]]:
+    """The simplest candidate within noise of the best, and the record of the choice.
+
+    Candidates are compared on the validation slice by log loss of held-out calibrated
+    probabilities: a proper score that rewards ranking and calibration both, and is far less
+    noisy than ROC AUC on the few positives of a validation slice. "Within noise" is the
+    one-standard-error rule: a simpler candidate is kept when its mean log loss exceeds the
+    best's by at most one standard error of the paired row-by-row difference.
+    """
+    best = min(fitted, key=lambda v: _mean_and_se(v.losses, w_val)[0])
+    record: dict[str, dict[str, float]] = {}
+    chosen: _Validated | None = None
+    for v in fitted:
+        loss, _ = _mean_and_se(v.losses, w_val)
+        gap, se = _mean_and_se(v.losses - best.losses, w_val)
+        record[v.candidate.name] = {
+            "log_loss": loss,
+            "roc_auc": float(roc_auc_score(y_val, v.raw_val, sample_weight=w_val)),
+            "trees": float(v.rounds),
+            "gap_to_best": gap,
+            "gap_se": se,
+        }
+        if chosen is None and gap <= se:
+            chosen = v
+    assert chosen is not None  # the best is within noise of itself
+    name, best_name = chosen.candidate.name, best.candidate.name
+    if len(fitted) == 1:
+        reason = f"fixed by linear_prior={chosen.candidate.prior_weight:g}"
+    elif chosen is best:
+        reason = f"lowest validation log loss ({record[name]['log_loss']:.4f})"
+    else:
+        reason = (
+            f"validation log loss {record[name]['log_loss']:.4f} within one standard error "
+            f"({record[name]['gap_se']:.4f}) of {best_name}'s {record[best_name]['log_loss']:.4f}"
+            ", and simpler"
+        )
+    return chosen, {"chosen": name, "reason": reason, "candidates": record}
+
+
+def _fixed_candidate(weight: float) -> Candidate:
+    return Candidate(f"linear_prior={weight:g}" if weight else "trees", weight)
+
+
+def _fit_validated(
+    model: LeadModel, learner: _Learner, rows: _Rows, train: slice, val: slice, overlap: int
+) -> _Validated:
+    """Every candidate (``linear_prior="auto"``) or the fixed mix, stopped early and calibrated
+    on the validation slice; the choice, its calibrator, validation figures and score
+    quantiles are set on ``model``."""
+    candidates = (
+        CANDIDATES if model.linear_prior == "auto" else (_fixed_candidate(model.linear_prior),)
+    )
+    w_val, y_val = rows.weight_of(val), rows.binary[val]
+    fitted = [_fit_candidate(model, learner, rows, train, val, c) for c in candidates]
+    chosen, model.selection_ = choose(fitted, w_val, y_val)
+    model.calibrator_ = chosen.calibrator
+    p_val = model.calibrator_.transform(chosen.raw_val)
     model.validation_scores_ = {
-        "roc_auc": float(roc_auc_score(binary[val], raw_val, sample_weight=w_val)),
+        "roc_auc": model.selection_["candidates"][chosen.candidate.name]["roc_auc"],
         "label_overlap": overlap / train.stop,
         # held out when the calibrator was chosen by cross-fitting, else in-sample
-        "log_loss": calibration_scores.get(
+        "log_loss": chosen.calibration_scores.get(
             model.calibrator_.kind,
-            float(log_loss(binary[val], p_val, sample_weight=w_val, labels=[0, 1])),
+            float(log_loss(y_val, p_val, sample_weight=w_val, labels=[0, 1])),
         ),
-        **{f"calibration_log_loss_{k}": v for k, v in calibration_scores.items()},
+        **{f"calibration_log_loss_{k}": v for k, v in chosen.calibration_scores.items()},
     }
     model.score_quantiles_ = np.quantile(p_val, np.arange(1, 100) / 100)
-    return _Validated(first, prior, rounds)
+    return chosen
 
 
 # -- 5. the final model ------------------------------------------------------------------------
@@ -393,35 +527,66 @@ def _fit_final(
     """The validated model kept as it is, or (``refit``) fitted again on all rows."""
     if not model.refit:
         model.linear_ = validated.prior
-        text = validated.booster.model_to_string(num_iteration=validated.rounds)
+        rounds = max(1, validated.rounds)
+        text = validated.booster.model_to_string(num_iteration=rounds)
         model.booster_ = lgb.Booster(model_str=text)
         model.n_estimators_ = validated.rounds
         return
-    rounds = max(1, round(validated.rounds * len(rows.binary) / train.stop))
-    _fit_on_all_rows(model, learner, rows, rounds)
+    rounds = round(validated.rounds * len(rows.binary) / train.stop)
+    _fit_on_all_rows(model, learner, rows, validated.candidate, rounds)
+    if not validated.candidate.trees:
+        _recalibrate(model, rows, slice(train.stop, len(rows.binary)), learner.seed)
+
+
+def _recalibrate(model: LeadModel, rows: _Rows, latest: slice, seed: int) -> None:
+    """The calibrator fitted again, on the latest rows, to the refitted model's own scores.
+
+    Under drift the refitted model, having seen the latest rows, already moves towards their
+    base rate; the calibrator of the validated model (fitted where a model of earlier rows fell
+    short of them) would correct a second time: on the time-ordered bank split the linear
+    model's mean probability went to 0.58 for a test rate of 0.31 (calibration error 0.28
+    against 0.08 recalibrated). Fitting on rows the model trained on is sound for the
+    regression alone (few, strongly penalised coefficients on thousands of rows); trees would
+    score their own training rows too confidently, so models with trees keep the validated
+    calibrator.
+    """
+    raw = model._raw(rows.matrix[latest])
+    model.calibrator_, _ = choose_calibrator(
+        raw, rows.binary[latest], rows.weight_of(latest), kind=model.calibration,
+        random_state=seed % 2**31,
+    )  # fmt: skip
+    model.score_quantiles_ = np.quantile(model.calibrator_.transform(raw), np.arange(1, 100) / 100)
 
 
 def _fit_unvalidated(model: LeadModel, learner: _Learner, rows: _Rows) -> None:
     """Too few of one class to hold any out: a fixed number of trees, uncalibrated."""
     model.calibrator_ = Calibrator.identity()
-    _fit_on_all_rows(model, learner, rows, min(FALLBACK_ROUNDS, int(model.max_rounds)), prior=False)
+    rounds = min(FALLBACK_ROUNDS, int(model.max_rounds))
+    _fit_on_all_rows(model, learner, rows, _fixed_candidate(0.0), rounds)
+    model.selection_ = {
+        "chosen": "trees",
+        "reason": f"too few of one class to validate: {rounds} trees, uncalibrated",
+        "candidates": {},
+    }
     p_all = model.calibrator_.transform(model._raw(rows.matrix))
     model.score_quantiles_ = np.quantile(p_all, np.arange(1, 100) / 100)
 
 
 def _fit_on_all_rows(
-    model: LeadModel, learner: _Learner, rows: _Rows, rounds: int, *, prior: bool = True
+    model: LeadModel, learner: _Learner, rows: _Rows, candidate: Candidate, rounds: int
 ) -> None:
     matrix, binary = rows.matrix, rows.binary
-    if prior:
-        model.linear_ = learner.prior(matrix, binary, rows.weight)
+    model.linear_ = learner.prior(matrix, binary, rows.weight, candidate)
+    if not candidate.trees:
+        model.booster_, model.n_estimators_ = learner.no_trees(matrix), 0
+        return
     offset = None if model.linear_ is None else model.linear_.log_odds(matrix)
     model.booster_ = lgb.train(
-        learner.params,
+        learner.params_of(candidate),
         learner.dataset(matrix, binary, rows.weight, offset),
-        num_boost_round=rounds,
+        num_boost_round=max(1, rounds),
     )
-    model.n_estimators_ = rounds
+    model.n_estimators_ = max(1, rounds)
 
 
 # -- the recipe --------------------------------------------------------------------------------
@@ -445,11 +610,7 @@ def fit(model: LeadModel, X: Any, y: Any, *, time: Any, gap: Any, sample_weight:
         else float(model.learning_rate)
     )
     learner = _Learner(
-        model.preprocessor_,
-        lightgbm_params(model, seed, directions),
-        directions,
-        float(model.linear_prior),
-        seed,
+        model.preprocessor_, lightgbm_params(model, seed, directions), directions, seed
     )
     model.validation_scores_ = {}
     model.linear_ = None

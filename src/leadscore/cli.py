@@ -82,6 +82,67 @@ _data_option = click.option(
     help="Folder of contacts, accounts, activities and stages.",
 )
 
+_data_or_table_option = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of contacts, accounts, activities and stages (or give --table).",
+)
+
+
+def _table_options(command: _F) -> _F:
+    """``--table``, ``--label``, ``--time`` and ``--id``: a plain table, one row per lead."""
+    for option in reversed(
+        (
+            click.option(
+                "--table",
+                "table_file",
+                type=click.Path(dir_okay=False, path_type=Path),
+                default=None,
+                help="A plain table instead of a CRM export: one row per lead (.csv or .parquet).",
+            ),
+            click.option("--label", default=None, help="With --table: the outcome column."),
+            click.option("--time", "time_column", default=None,
+                         help="With --table: a time column (time-ordered split)."),
+            click.option("--id", "id_column", default=None,
+                         help="With --table: the column identifying each row."),
+        )
+    ):  # fmt: skip
+        command = option(command)
+    return command
+
+
+def _one_source(data_dir: Path | None, table_file: Path | None) -> None:
+    from leadscore.errors import ConfigError
+
+    if (data_dir is None) == (table_file is None):
+        raise ConfigError("give either --data DIR (a CRM export) or --table FILE (a plain table)")
+
+
+def _train_table(
+    table_file: Path, label: str | None, time: str | None, id: str | None,
+    config_file: Path | None, out_dir: Path,
+) -> None:  # fmt: skip
+    from leadscore.config import load_config
+    from leadscore.plain import read_table, train_table
+
+    config = load_config(config_file)
+    frame = read_table(table_file)
+    with err.status(f"Training on {len(frame):,} rows of {table_file}"):
+        result = train_table(frame, label=label, time=time, id=id, config=config)
+    for line in result.model.schema.lines():
+        out.print(line, markup=False)
+    for note in result.notes:
+        out.print(f"Note: {note}", markup=False)
+    _print_evaluation(
+        result.evaluation,
+        f"Test rows: {result.split} ({result.test_rows:,} rows; trained on {result.train_rows:,})",
+    )
+    result.model.save(out_dir)
+    out.print(f"Saved the model to {out_dir} (LightGBM text and JSON)")
+
+
 _tracking_option = click.option(
     "--tracking-uri",
     default=None,
@@ -213,6 +274,10 @@ def _train_and_log(
         f"Holdout: cutoffs from {result.test_start.date()} "
         f"({len(result.test):,} rows; trained on {len(result.train):,})",
     )
+    for target, model in result.scorer.models_.items():
+        selection = getattr(model, "selection_", {})
+        if selection:
+            out.print(f"{target}: LeadModel chose {selection['chosen']}: {selection['reason']}")
     result.scorer.save(out_dir)
     out.print(f"Saved the scorer to {out_dir} (LightGBM text and JSON)")
     with err.status(f"Logging to MLflow at {uri}"):
@@ -231,7 +296,8 @@ def _train_and_log(
 
 
 @cli.command()
-@_data_option
+@_data_or_table_option
+@_table_options
 @_config_option("TOML configuration.")
 @click.option(
     "--out",
@@ -244,12 +310,27 @@ def _train_and_log(
 @_tracking_option
 @_handles_errors
 def train(
-    data_dir: Path, config_file: Path | None, out_dir: Path, tracking_uri: str | None
+    data_dir: Path | None,
+    table_file: Path | None,
+    label: str | None,
+    time_column: str | None,
+    id_column: str | None,
+    config_file: Path | None,
+    out_dir: Path,
+    tracking_uri: str | None,
 ) -> None:
-    """Train, evaluate against the baselines, save, log to MLflow and register."""
+    """Train, evaluate against the baselines, save, log to MLflow and register.
+
+    With --table: train on a plain table (one row per lead), evaluate against the baselines
+    that apply and save; MLflow is not used."""
     from leadscore.config import load_config
     from leadscore.data import CRMData
 
+    _one_source(data_dir, table_file)
+    if table_file is not None:
+        _train_table(table_file, label, time_column, id_column, config_file, out_dir)
+        return
+    assert data_dir is not None
     config = load_config(config_file)
     with err.status("Reading the CRM"):
         crm = CRMData.read(data_dir, config=config)
@@ -324,7 +405,14 @@ Exit codes:
 
 
 @cli.command(cls=_OneLineCommand, epilog=_SCORE_EPILOG)
-@_data_option
+@_data_or_table_option
+@click.option(
+    "--table",
+    "table_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A plain table (one row per lead) to score with a model trained by train --table.",
+)
 @click.option(
     "--model",
     "model",
@@ -384,7 +472,8 @@ Exit codes:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @_handles_errors
 def score(
-    data_dir: Path,
+    data_dir: Path | None,
+    table_file: Path | None,
     model: str,
     out_file: Path,
     config_file: Path | None,
@@ -399,11 +488,24 @@ def score(
     accounts_file: Path | None,
     quiet: bool,
 ) -> None:
-    """Score every contact of a CRM export: the nightly batch job."""
+    """Score every contact of a CRM export: the nightly batch job (or every row of a plain
+    table, with --table)."""
     if history is not None and no_history:
         raise click.UsageError("--history and --no-history exclude each other")
     from leadscore.scoring import score_export
 
+    _one_source(data_dir, table_file)
+    if table_file is not None:
+        from leadscore.plain import score_table
+
+        done = score_table(
+            table_file, model, out_file, reasons=not no_reasons,
+            max_reject_share=max_reject_share, summary=summary_file,
+        )  # fmt: skip
+        for line in done.lines():
+            out.print(line, markup=False)
+        return
+    assert data_dir is not None
     result = score_export(
         data_dir,
         model,
@@ -447,6 +549,7 @@ EXIT_BLOCKING = 1
     default=None,
     help="Folder of the CRM export.",
 )
+@_table_options
 @_config_option("TOML configuration (column mapping, [sources], labels) or a preset's name.")
 @click.option("--strict", is_flag=True, help="Leaks and future rows block too (exit code 1).")
 @click.option(
@@ -459,19 +562,29 @@ EXIT_BLOCKING = 1
 @_handles_errors
 def check(
     data_dir: Path | None,
+    table_file: Path | None,
+    label: str | None,
+    time_column: str | None,
+    id_column: str | None,
     config_file: Path | None,
     strict: bool,
     json_file: Path | None,
 ) -> None:
-    """Check an export before training: enough data, future rows, suspected leaks."""
+    """Check an export (or a plain table) before training: enough data, future rows,
+    suspected leaks."""
     from leadscore._io import atomic_path, to_json
     from leadscore.check import check as run_check
-    from leadscore.errors import ConfigError
+    from leadscore.plain import check_table
 
-    if data_dir is None:
-        raise ConfigError("check: give --data DIR")
+    _one_source(data_dir, table_file)
+    report: Any
     with err.status("Checking the export"):
-        report = run_check(data_dir, config=config_file)
+        if table_file is not None:
+            report = check_table(
+                table_file, label=label, time=time_column, id=id_column, config=config_file
+            )
+        else:
+            report = run_check(data_dir, config=config_file)
     for line in report.lines():
         out.print(line, markup=False)
     if json_file is not None:

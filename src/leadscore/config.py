@@ -51,6 +51,7 @@ __all__ = [
     "RecordSource",
     "SourcesConfig",
     "StageSource",
+    "TableConfig",
     "load_config",
     "preset_names",
     "preset_path",
@@ -305,6 +306,65 @@ class LabelConfig:
     def horizons(self) -> dict[str, int]:
         """Horizon in days per target."""
         return {target: getattr(self, f"{target}_days") for target in TARGETS}
+
+
+@dataclasses.dataclass(frozen=True)
+class TableConfig:
+    """A plain table: one row per lead, no activity log (``leadscore train --table``).
+
+    The command line's ``--label``, ``--time`` and ``--id`` take precedence over the keys here.
+
+    Parameters
+    ----------
+    label : str
+        The column holding the outcome (two values; the larger in sort order, ``1``,
+        ``True`` or ``"yes"``, is the positive class).
+    time : str
+        A column with the time of each row (when the lead came in): the latest 20% of rows
+        by it are the test set and the model validates on its latest rows. Without it the
+        split is stratified random. The time itself is never a feature.
+    id : str
+        A column identifying each row; scores carry it, and a missing or repeated id is a
+        rejected row at scoring. Never a feature.
+    exclude : tuple of str
+        Columns that are not features (a field filled in after the outcome, say).
+    criteria : mapping
+        ``{column: criterion}``: the qualification criterion each column's reasons count
+        under. Columns not given here are guessed by name and type (see
+        :func:`leadscore.plain.guess_criterion`) and the guess is printed at training.
+    gap_days : int
+        With ``time``: how many days after a row's time its outcome is known (the label
+        window). Training rows whose window reaches the test period are left out, and the
+        model's early stopping is purged the same way. 0: the outcome is known at once.
+
+    Examples
+    --------
+    >>> TableConfig(label="y", criteria={"job": "authority"}).criteria["job"]
+    'authority'
+    """
+
+    label: str = ""
+    time: str = ""
+    id: str = ""
+    exclude: tuple[str, ...] = ()
+    criteria: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    gap_days: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("label", "time", "id"):
+            if not isinstance(getattr(self, name), str):
+                raise ConfigError(f"table.{name}: expected a column name")
+        object.__setattr__(self, "exclude", _columns(self.exclude, "table.exclude"))
+        criteria = _str_mapping(self.criteria, "table.criteria")
+        unknown = {k: v for k, v in criteria.items() if v not in CRITERIA}
+        if unknown:
+            raise ConfigError(
+                f"table.criteria: unknown criteria {dict(unknown)}; expected one of "
+                f"{list(CRITERIA)}"
+            )
+        object.__setattr__(self, "criteria", criteria)
+        if not isinstance(self.gap_days, int) or self.gap_days < 0:
+            raise ConfigError(f"table.gap_days: expected days >= 0, got {self.gap_days!r}")
 
 
 _Section = TypeVar("_Section")
@@ -814,6 +874,7 @@ class Config:
     labels: LabelConfig = dataclasses.field(default_factory=LabelConfig)
     sources: SourcesConfig | None = None
     targets: tuple[str, ...] = TARGETS
+    table: TableConfig | None = None
 
     def __post_init__(self) -> None:
         targets = tuple(self.targets)
@@ -831,6 +892,8 @@ class Config:
                 raise ConfigError(f"{name}: expected a {cls.__name__}")
         if self.sources is not None and not isinstance(self.sources, SourcesConfig):
             raise ConfigError("sources: expected a SourcesConfig")
+        if self.table is not None and not isinstance(self.table, TableConfig):
+            raise ConfigError("table: expected a TableConfig")
         if self.sources is not None and self.sources.contacts.person_id:
             # person_id is an identifier (the person a lead belongs to), never a feature
             excluded = self.features.exclude_attributes
@@ -844,7 +907,7 @@ class Config:
     def from_dict(cls, values: Mapping[str, Any]) -> Self:
         """Build from nested mappings, as read from TOML."""
         known = {"columns", "stages", "activity_types", "features", "labels", "sources",
-                 "targets"}  # fmt: skip
+                 "targets", "table"}  # fmt: skip
         unknown = sorted(set(values) - known)
         if unknown:
             raise ConfigError(f"unknown section(s) {unknown}; expected some of {sorted(known)}")
@@ -859,6 +922,9 @@ class Config:
             labels=_section(LabelConfig, values.get("labels", {}), "labels"),
             sources=None if "sources" not in values else SourcesConfig.from_dict(values["sources"]),
             targets=_targets(values.get("targets", TARGETS)),
+            table=(
+                None if "table" not in values else _section(TableConfig, values["table"], "table")
+            ),
         )
 
     @classmethod
@@ -886,6 +952,10 @@ class Config:
         if self.sources is not None:
             out["sources"] = self.sources.to_dict()
         out["targets"] = list(self.targets)
+        if self.table is not None:
+            out["table"] = {
+                f.name: _plain(getattr(self.table, f.name)) for f in dataclasses.fields(self.table)
+            }
         return out
 
     @property

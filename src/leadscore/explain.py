@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -36,6 +36,7 @@ from leadscore._treeshap import tree_shap
 from leadscore.criteria import (
     CRITERIA,
     Direction,
+    FeatureSpec,
     describe_feature,
     render_counts,
     render_values,
@@ -212,17 +213,29 @@ class ReasonPlan:
     families: list[str]
     family_index: np.ndarray  # per feature: index into families
     codes: list[str]
+    specs: list[FeatureSpec] = dataclasses.field(default_factory=list)
 
     @classmethod
-    def of(cls, names: list[str], criteria: dict[str, str] | None = None) -> ReasonPlan:
-        specs = [describe_feature(n, criteria=criteria) for n in names]
+    def of(
+        cls,
+        names: list[str],
+        criteria: dict[str, str] | None = None,
+        *,
+        specs: Mapping[str, FeatureSpec] | None = None,
+    ) -> ReasonPlan:
+        """The plan of features ``names``: each one's spec from the registry
+        (:func:`leadscore.criteria.describe_feature`), or from ``specs`` where given there (a
+        plain table's columns, worded by :mod:`leadscore.plain`)."""
+        given = specs or {}
+        resolved = [given.get(n) or describe_feature(n, criteria=criteria) for n in names]
         families: list[str] = []
         index = []
-        for spec in specs:
+        for spec in resolved:
             if spec.family not in families:
                 families.append(spec.family)
             index.append(families.index(spec.family))
-        return cls(names, families, np.asarray(index), [s.reason_code for s in specs])
+        codes = [s.reason_code for s in resolved]
+        return cls(names, families, np.asarray(index), codes, resolved)
 
 
 def _top_families(
@@ -272,11 +285,13 @@ def word_feature(
     rows: np.ndarray,
     direction: Direction,
     criteria: dict[str, str] | None = None,
+    *,
+    spec: FeatureSpec | None = None,
 ) -> np.ndarray:
     """Feature ``name`` of ``X``'s ``rows`` in words: its value in its template, or, for a
     decayed count, the counts of its family over the windows ``X`` holds
-    (:func:`leadscore.criteria.render_counts`)."""
-    spec = describe_feature(name, criteria=criteria)
+    (:func:`leadscore.criteria.render_counts`). ``spec`` describes it instead of the registry."""
+    spec = spec or describe_feature(name, criteria=criteria)
     if spec.kind == "weighted":
         windows = window_features(spec.family, X.columns)
         if windows:
@@ -318,7 +333,8 @@ def reasons(
             code = np.full(len(chosen), None, dtype=object)
             for j in np.unique(chosen[chosen >= 0]):
                 rows = np.flatnonzero(chosen == j)
-                shown = word_feature(plan.names[j], X, rows, direction, criteria)
+                spec = plan.specs[j] if plan.specs else None
+                shown = word_feature(plan.names[j], X, rows, direction, criteria, spec=spec)
                 text[rows] = np.char.add(f"{mark} ", shown.astype(str)).astype(object)
                 code[rows] = f"{mark}{plan.codes[j]}"
             slots_text.append(pa.array(text, type=pa.string()))

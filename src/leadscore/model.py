@@ -84,9 +84,17 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         :class:`leadscore.LeadScorer` takes them from the feature registry
         (:func:`leadscore.criteria.monotone_constraints`). The linear prior keeps the same
         signs: a coefficient against its direction is dropped.
-    linear_prior : float in [0, 1]
-        Share of a logistic regression's log-odds the trees boost from (0: from a constant,
-        plain LightGBM). Measured on twelve holdouts of make_crm: see docs/benchmarks.md.
+    linear_prior : "auto" or float in [0, 1]
+        How much the model leans on its linear part. A number fixes the mix: the share of a
+        logistic regression's log-odds the trees boost from (0: from a constant, plain LightGBM;
+        0.5, the default, measured on make_crm's holdouts). ``auto`` fits each of
+        :data:`leadscore._training.CANDIDATES` on the earlier rows (the logistic regression
+        alone; half its log-odds plus shallow trees (7 leaves); half its log-odds plus trees;
+        trees alone), stops and calibrates each on the latest rows (purged as usual), and keeps
+        the simplest whose held-out calibrated log loss is within one standard error of the
+        best; ``selection_`` says which and why. Real data with drift and many weak, additive
+        signals often favours the linear part; data with interactions the trees. It costs
+        about four fits instead of one (docs/benchmarks.md), hence not yet the default.
     random_state : int or None
         Seed of LightGBM's bagging and feature sampling; the same seed gives the same model.
     n_jobs : int or None
@@ -115,6 +123,10 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         them; then the figures are optimistic and ``fit`` warns).
     score_quantiles_ : ndarray
         Percentiles 1..99 of calibrated probabilities on the validation slice.
+    selection_ : dict
+        The mix chosen: ``chosen`` (a candidate's name), ``reason`` (in words) and
+        ``candidates``: per candidate its validation ``log_loss`` (held-out calibrated),
+        ``roc_auc``, ``trees``, and ``gap_to_best`` with its standard error ``gap_se``.
 
     Examples
     --------
@@ -137,6 +149,7 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     n_estimators_: int
     validation_scores_: dict[str, float]
     score_quantiles_: np.ndarray
+    selection_: dict[str, Any]
 
     def __init__(
         self,
@@ -154,7 +167,7 @@ class LeadModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         refit: bool = True,
         max_categories: int = 100,
         monotonic_cst: Mapping[str, int] | Sequence[int] | None = None,
-        linear_prior: float = 0.5,
+        linear_prior: float | Literal["auto"] = 0.5,
         random_state: int | None = None,
         n_jobs: int | None = None,
     ) -> None:

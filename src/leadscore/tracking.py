@@ -485,6 +485,16 @@ def _log_run(
     for target, model in scorer.models_.items():
         for key, value in model.validation_scores_.items():
             metrics[f"{target}.validation.{key}"] = float(value)
+        # the mix LeadModel chose, why, and every candidate's validation figures
+        selection = getattr(model, "selection_", {})
+        if selection:
+            mlflow.set_tags({f"{target}.mix": selection["chosen"],
+                             f"{target}.mix_reason": selection["reason"]})  # fmt: skip
+            for name, figures in selection["candidates"].items():
+                for key, value in figures.items():
+                    metrics[f"{target}.mix.{name.replace('+', '_').replace(' ', '_')}.{key}"] = (
+                        float(value)
+                    )
     mlflow.log_metrics(metrics)
     evaluation.to_csv(work / "evaluation.csv", index=False)
     feature_table(scorer.feature_names_).to_csv(work / "features.csv", index=False)

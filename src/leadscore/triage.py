@@ -67,6 +67,7 @@ REASONS: dict[str, RejectReason] = {
         RejectReason("UNPARSEABLE_TIME", "bad_data", "the time cannot be read"),
         RejectReason("UNKNOWN_STAGE", "bad_data", "the stage name is not a known stage"),
         RejectReason("DUPLICATE_ID", "bad_data", "the contact id appears on more than one row"),
+        RejectReason("NOT_A_NUMBER", "bad_data", "text in a column of numbers (plain tables)"),
         RejectReason("UNKNOWN_CONTACT", "bad_data", "the contact is not in the contacts table"),
         RejectReason("AFTER_AS_OF", "bad_data", "the time is after as_of (the time of the run)"),
         RejectReason(
