@@ -74,7 +74,7 @@ def test_scores_table(scorer: ls.LeadScorer, crm: ls.CRMData) -> None:
         "contact_id", "account_id", "as_of", "p_prospect", "p_customer", "score", "grade",
         *criteria, "reasons", "reason_codes", "prospect_score", "prospect_grade",
         *(f"prospect_{c}" for c in criteria), "prospect_reasons", "prospect_reason_codes",
-        "model_version",
+        "fit_letter", "engagement_digit", "fit_engagement", "model_version",
     ]  # fmt: skip
     # the criteria add up to the raw log-odds of the customer model, less its base value
     model = scorer.models_["customer"]

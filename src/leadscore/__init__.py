@@ -4,6 +4,7 @@ Point-in-time features from CRM activity, calibrated LightGBM models of reaching
 *customer*, explanations per qualification criterion, MLflow tracking and batch scoring.
 """
 
+from leadscore.accounts import account_scores
 from leadscore.check import CheckReport, check
 from leadscore.config import Config, DataConfig, FeatureConfig, LabelConfig, load_config
 from leadscore.data import CRMData
@@ -24,6 +25,7 @@ __all__ = [
     "LeadModel",
     "LeadScorer",
     "ScoringSummary",
+    "account_scores",
     "build_features",
     "build_training_table",
     "check",

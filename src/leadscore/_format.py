@@ -13,7 +13,9 @@ A saved :class:`~leadscore.LeadModel` is a folder of two files:
 
 A saved :class:`~leadscore.LeadScorer` is a folder holding one model folder per target
 (``prospect/``, ``customer/``) and ``scorer.json`` (:func:`scorer_to_dict`): the configuration,
-model parameters, feature names, training cutoffs, label counts and the baselines.
+model parameters, feature names, training cutoffs, label counts, the baselines and the
+account correction (:mod:`leadscore.accounts`) and the fit x engagement cut points
+(:mod:`leadscore.fit_engagement`; both absent in a scorer saved before it existed).
 
 Folders are written whole (:func:`leadscore._io.atomic_folder`): a reader finds the old
 folder or the new one, never a mix. :data:`MODEL_FORMAT` and :data:`SCORER_FORMAT` are the
@@ -39,6 +41,7 @@ from leadscore._io import atomic_folder, check_format, to_json
 from leadscore._linear import LinearPrior
 from leadscore._preprocess import Preprocessor
 from leadscore._training import monotone_directions
+from leadscore.accounts import AccountCalibration
 from leadscore.calibration import Calibrator
 from leadscore.config import Config
 from leadscore.drift import REFERENCE_FILE
@@ -248,6 +251,8 @@ def scorer_to_dict(scorer: LeadScorer) -> dict[str, Any]:
         "trained_cutoffs": list(scorer.trained_cutoffs_),
         "labels_until": scorer.labels_until_,
         "label_counts": scorer.label_counts_,
+        "accounts": None if scorer.accounts_ is None else scorer.accounts_.to_dict(),
+        "fit_engagement": scorer.fit_engagement_,
         "baselines": {
             t: {name: b.to_dict() for name, b in baselines.items()}
             for t, baselines in scorer.baselines_.items()
@@ -305,6 +310,10 @@ def _scorer_from_saved(
         t: (last + pd.Timedelta(days=horizons[t])).isoformat() for t in scorer.models_
     }
     scorer.label_counts_ = values["label_counts"]
+    accounts = values.get("accounts")  # saved before accounts were scored: none, and said
+    scorer.accounts_ = None if accounts is None else AccountCalibration.from_dict(accounts)
+    # saved before the fit x engagement grid: its cut points come from the rows scored
+    scorer.fit_engagement_ = values.get("fit_engagement")
     scorer.baselines_ = {  # a scorer saved before a baseline existed goes without it
         t: {name: BASELINES[name].from_dict(b[name]) for name in BASELINES if name in b}
         for t, b in values["baselines"].items()

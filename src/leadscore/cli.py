@@ -464,6 +464,14 @@ Exit codes:
     "(sqlite:///h.db, postgresql+psycopg://...). Default: history/ beside --out.",
 )
 @click.option("--no-history", is_flag=True, help="Keep no score history (no trends).")
+@click.option(
+    "--accounts",
+    "accounts_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the account table here (.parquet or .csv): P(some contact becomes a "
+    "customer), grade, top contacts, buying-group coverage, reasons.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @_handles_errors
 def score(
@@ -480,6 +488,7 @@ def score(
     no_reasons: bool,
     history: str | None,
     no_history: bool,
+    accounts_file: Path | None,
     quiet: bool,
 ) -> None:
     """Score every contact of a CRM export: the nightly batch job (or every row of a plain
@@ -513,6 +522,7 @@ def score(
         reasons=not no_reasons,
         progress=not quiet,
         history=False if no_history else (history or True),
+        accounts=accounts_file,
     )
     for line in result.lines():
         out.print(line, markup=False)

@@ -25,6 +25,7 @@ import pandas as pd
 
 from leadscore import _format
 from leadscore._conventions import US_PER_DAY, times_us
+from leadscore.accounts import AccountCalibration, fit_account_calibration
 from leadscore.config import Config
 from leadscore.criteria import monotone_constraints
 from leadscore.data import CRMData
@@ -185,8 +186,45 @@ class LeadScorer:
         cutoffs = table["cutoff"]
         self.trained_cutoffs_ = (cutoffs.min().isoformat(), cutoffs.max().isoformat())
         self.version_ = _format.content_version(self.models_)
+        self.accounts_ = self._account_calibration(table)
+        self.fit_engagement_ = self._grid_cuts(table)
         self.drift_reference_: dict[str, Any] | None = self._drift_reference(table, rng)
         return self
+
+    def validation_rows(self, table: pd.DataFrame, target: str) -> pd.DataFrame:
+        """The rows of ``table`` that validated ``target``'s model: its latest labelled cutoffs,
+        as :func:`leadscore._training.validation_split` chose them at fit."""
+        from leadscore._training import validation_split
+
+        labelled = table.loc[table[f"y_{target}"].notna().to_numpy()]
+        time = times_us(labelled["cutoff"])
+        order = np.argsort(time, kind="stable")
+        gap = self.config.labels.horizons[target] * US_PER_DAY
+        fraction = self.models_[target].validation_fraction
+        _, val, _ = validation_split(len(labelled), time[order], fraction, gap)
+        return labelled.iloc[order[val]]
+
+    def _account_calibration(self, table: pd.DataFrame) -> AccountCalibration | None:
+        """The account correction (:mod:`leadscore.accounts`) on the customer model's
+        validation rows, or None (no customer model, no accounts, too few of them)."""
+        if "customer" not in self.models_ or "account_id" not in table:
+            return None
+        rows = self.validation_rows(table, "customer")
+        p = self.models_["customer"].predict_proba(self._features(rows))[:, 1]
+        y = rows["y_customer"].astype("int64").to_numpy()
+        return fit_account_calibration(p, rows["account_id"], rows["cutoff"], y)
+
+    def _grid_cuts(self, table: pd.DataFrame) -> dict[str, Any] | None:
+        """The fit x engagement cut points (:mod:`leadscore.fit_engagement`) from the customer
+        model's criterion sums on its validation rows."""
+        from leadscore.fit_engagement import learn_cuts
+
+        if "customer" not in self.models_:
+            return None
+        rows = self.validation_rows(table, "customer")
+        criteria = dict(self.config.features.attribute_criteria)
+        sums = self.models_["customer"].explain_criteria(self._features(rows), criteria=criteria)
+        return learn_cuts(sums)
 
     def _drift_reference(self, table: pd.DataFrame, rng: np.random.Generator) -> dict[str, Any]:
         """Distributions of the features and probabilities on (a sample of) the training rows."""

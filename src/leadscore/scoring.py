@@ -35,8 +35,9 @@ import pyarrow.parquet as pq
 
 from leadscore._conventions import to_utc
 from leadscore._io import atomic_path, format_of, to_json
+from leadscore.accounts import account_scores
 from leadscore.config import Config, load_config
-from leadscore.domain import TARGETS
+from leadscore.domain import CRITERIA, TARGETS
 from leadscore.drift import WARN_ABOVE, DriftCounter
 from leadscore.errors import ConfigError, DataWarning, LeadscoreError, TooManyRejectsError
 from leadscore.explain import iter_chunks
@@ -61,6 +62,10 @@ DEFAULT_CHUNK_SIZE = 50_000
 #: Largest share of bad rows in any table before the job stops (exit code 3).
 DEFAULT_MAX_REJECT_SHARE = 0.01
 _FORMULA_START = r"^[=+\-@\t\r]"
+#: The scores columns the account table is built from.
+_ACCOUNT_INPUT = (
+    "contact_id", "account_id", "as_of", "p_customer", "score", "model_version", *CRITERIA,
+)  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -164,6 +169,12 @@ def scores_table(
             part[f"{prefix}reason_codes"] = pd.array(codes, dtype="str")
         parts[target] = part
     out = pd.concat([out, *parts.values()], axis=1)
+    if reasons and "customer" in parts:
+        from leadscore.fit_engagement import grid_columns
+
+        grid = grid_columns(parts["customer"], getattr(scorer, "fit_engagement_", None))
+        out = pd.concat([out, grid.set_axis(out.index)], axis=1)
+        out.attrs["notes"] = grid.attrs["notes"]
     out["model_version"] = scorer.version_
     if changes is not None:
         out = pd.concat([out, changes], axis=1)
@@ -386,6 +397,7 @@ def score_export(
     reasons: bool = True,
     progress: bool = False,
     history: str | Path | bool = True,
+    accounts: str | Path | None = None,
 ) -> ScoringSummary:
     """Score every contact of a CRM export; the job behind ``leadscore score``.
 
@@ -420,6 +432,9 @@ def score_export(
         scores gain the change columns against the latest earlier run (``trend``,
         ``change_reasons``, ...). Without ``reasons`` there is none (an explicit location is
         then an error).
+    accounts : path, optional
+        Also write the account table there (``.parquet`` or ``.csv``, atomically, see
+        :func:`leadscore.accounts.account_scores`).
 
     Returns
     -------
@@ -491,6 +506,11 @@ def score_export(
     targets = [paths["scores"], paths["rejects"], paths["drift"]]
     if summary is not None:
         targets.append(Path(summary))
+    if accounts is not None:
+        format_of(accounts)  # a bad suffix is refused before any work
+        targets.append(Path(accounts))
+    slim: list[pd.DataFrame] = []
+    grid_notes: list[str] = []
     with _atomic_files(targets) as tmp:
         csv = format_of(paths["scores"]) == "csv"
         writer = _TableWriter(tmp[0], csv)
@@ -508,6 +528,9 @@ def score_export(
                     records.append(history_record(scores))
                     trends.update(scores["trend"].astype(str).tolist())
                     scores = scores.drop(columns="signals")
+                grid_notes += [n for n in scores.attrs.get("notes", []) if n not in grid_notes]
+                if accounts is not None:
+                    slim.append(scores[[c for c in _ACCOUNT_INPUT if c in scores]])
                 if drift is not None:
                     drift.add(chunk, scores[[f"p_{t}" for t in TARGETS if t in scorer.models_]])
                 for tally, column in ((grades, "grade"), (prospect_grades, "prospect_grade")):
@@ -540,7 +563,7 @@ def score_export(
                     "accounted for; nothing written (please report this)"
                 )
         _write_table(rejects, tmp[1], csv)
-        notes: list[str] = []
+        notes: list[str] = list(grid_notes)
         top: list[dict[str, Any]] = []
         if drift is None:
             notes.append(
@@ -583,6 +606,17 @@ def score_export(
             notes.append(f"Trend {against}: {moved}")
         if summary is not None:
             outputs["summary"] = str(summary)
+        if accounts is not None:
+            tick_accounts = time.perf_counter()
+            table_of_accounts = account_scores(
+                pd.concat(slim, ignore_index=True), X,
+                calibration=getattr(scorer, "accounts_", None), config=scorer.config,
+            )  # fmt: skip
+            notes += table_of_accounts.attrs.get("notes", [])
+            notes.append(f"Accounts: {len(table_of_accounts):,} with a scored contact")
+            _write_table(table_of_accounts, tmp[-1], format_of(accounts) == "csv")
+            outputs["accounts"] = str(accounts)
+            seconds["accounts"] = time.perf_counter() - tick_accounts
         seconds["write"] = writing + time.perf_counter() - tick
         seconds["total"] = time.perf_counter() - started
         result = ScoringSummary(
