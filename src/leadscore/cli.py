@@ -365,6 +365,20 @@ Exit codes:
 @click.option(
     "--no-reasons", is_flag=True, help="Probabilities, scores and grades only, at prediction speed."
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["pandas", "spark"]),
+    default="pandas",
+    show_default=True,
+    help="spark: the same job on Spark (pip install 'leadscore[spark]'); the scores and "
+    "rejects are then folders of parts.",
+)
+@click.option(
+    "--spark-master",
+    default="local[*]",
+    show_default=True,
+    help="Spark master URL of --engine spark (an active session, as under spark-submit, wins).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @_handles_errors
 def score(
@@ -378,11 +392,31 @@ def score(
     max_reject_share: float,
     summary_file: Path | None,
     no_reasons: bool,
+    engine: str,
+    spark_master: str,
     quiet: bool,
 ) -> None:
     """Score every contact of a CRM export: the nightly batch job."""
     from leadscore.scoring import score_export
 
+    if engine == "spark":
+        from leadscore import spark
+
+        done = spark.score_export(
+            data_dir,
+            model,
+            out_file,
+            as_of=as_of,
+            config=config_file,
+            tracking_uri=tracking_uri,
+            max_reject_share=max_reject_share,
+            summary=summary_file,
+            reasons=not no_reasons,
+            master=spark_master,
+        )
+        for line in done.lines():
+            out.print(line, markup=False)
+        return
     result = score_export(
         data_dir,
         model,

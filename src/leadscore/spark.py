@@ -104,6 +104,7 @@ def session(master: str = "local[*]", *, app_name: str = "leadscore", **conf: st
     settings = {
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",  # read back as UTC
         **{key.replace("_", "."): value for key, value in conf.items()},
     }
     if master.startswith("local"):  # workers run this Python, with leadscore installed
