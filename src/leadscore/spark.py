@@ -13,7 +13,7 @@ the text, so no group can give a level another code (the model maps categories b
 Scores come from the scorer shipped to the workers as its saved files (LightGBM text and JSON,
 nothing pickled), loaded once per Python worker, and applied batch by batch with
 ``mapInPandas`` by :func:`leadscore.scoring.scores_table`: the very code of the pandas engine.
-``mlflow.pyfunc.spark_udf`` was measured too and is slower (see ``docs/spark.md``).
+Why not ``mlflow.pyfunc.spark_udf``: see ``docs/spark.md`` (it has not been measured yet).
 
 Install with ``pip install "leadscore[spark]"``; Spark needs Java 17 or later.
 """
