@@ -472,6 +472,20 @@ Exit codes:
     help="Also write the account table here (.parquet or .csv): P(some contact becomes a "
     "customer), grade, top contacts, buying-group coverage, reasons.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["pandas", "spark"]),
+    default="pandas",
+    show_default=True,
+    help="spark: the same job on Spark (pip install 'leadscore[spark]'); the scores and "
+    "rejects are then folders of parts.",
+)
+@click.option(
+    "--spark-master",
+    default="local[*]",
+    show_default=True,
+    help="Spark master URL of --engine spark (an active session, as under spark-submit, wins).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @_handles_errors
 def score(
@@ -489,6 +503,8 @@ def score(
     history: str | None,
     no_history: bool,
     accounts_file: Path | None,
+    engine: str,
+    spark_master: str,
     quiet: bool,
 ) -> None:
     """Score every contact of a CRM export: the nightly batch job (or every row of a plain
@@ -509,6 +525,29 @@ def score(
             out.print(line, markup=False)
         return
     assert data_dir is not None
+    if engine == "spark":
+        from leadscore import spark
+
+        if history is not None or accounts_file is not None:
+            raise click.UsageError(
+                "--history and --accounts run on the pandas engine only (not yet on Spark)"
+            )
+
+        done = spark.score_export(
+            data_dir,
+            model,
+            out_file,
+            as_of=as_of,
+            config=config_file,
+            tracking_uri=tracking_uri,
+            max_reject_share=max_reject_share,
+            summary=summary_file,
+            reasons=not no_reasons,
+            master=spark_master,
+        )
+        for line in done.lines():
+            out.print(line, markup=False)
+        return
     result = score_export(
         data_dir,
         model,

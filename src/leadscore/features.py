@@ -329,7 +329,8 @@ class _Accounts:
     def others(self, values: np.ndarray) -> np.ndarray:
         """Sum of ``values`` over the other contacts at each contact's account (NaN: no account)."""
         has = self.code >= 0
-        totals = np.bincount(self.code[has], weights=values[has], minlength=self.n_accounts)
+        # at least one bin: a CRM (or a Spark group) may have no contact with an account
+        totals = np.bincount(self.code[has], weights=values[has], minlength=max(self.n_accounts, 1))
         return np.where(has, totals[np.maximum(self.code, 0)] - values, np.nan)
 
 
