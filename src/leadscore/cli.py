@@ -533,7 +533,7 @@ def score(
                 "--history and --accounts run on the pandas engine only (not yet on Spark)"
             )
 
-        done = spark.score_export(
+        on_spark = spark.score_export(
             data_dir,
             model,
             out_file,
@@ -545,7 +545,7 @@ def score(
             reasons=not no_reasons,
             master=spark_master,
         )
-        for line in done.lines():
+        for line in on_spark.lines():
             out.print(line, markup=False)
         return
     result = score_export(
