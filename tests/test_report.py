@@ -207,6 +207,43 @@ def already_prospect_scores(n: int = 20) -> pd.DataFrame:
 CUTS = {"A": 0.31, "B": 0.12, "C": 0.05, "D": 0.0}
 
 
+def with_history(frame: pd.DataFrame) -> pd.DataFrame:
+    """A scores table with the trend columns of a second run (leadscore.history): one lead of
+    each trend, the others rising or falling by their row number."""
+    frame = frame.copy()
+    n = len(frame)
+    change = np.array([(i % 9) - 4 for i in range(n)]) * 3
+    previous = np.clip(frame["score"].to_numpy() - change, 1, 99)
+    frame["score_change"] = pd.array(frame["score"].to_numpy() - previous, dtype="Int64")
+    frame["previous_score"] = pd.array(previous, dtype="Int64")
+    frame["previous_as_of"] = pd.Timestamp("2025-12-25", tz="UTC")
+    moved = frame["score_change"].to_numpy(dtype="float64")
+    frame["trend"] = np.where(moved >= 5, "rising", np.where(moved <= -5, "falling", "steady"))
+    frame["change_reasons"] = [
+        f"+{abs(c) + 2}: Requested a demo {i + 1} days ago; -2: No email open in 45 days"
+        if c >= 0
+        else f"-{abs(c)}: No website visit in {30 + i} days"
+        for i, c in enumerate(frame["score_change"].tolist())
+    ]
+    for column in ("score_change", "previous_score"):
+        frame.loc[0, column] = pd.NA
+    frame.loc[0, ["trend", "change_reasons", "previous_as_of"]] = ["new", None, pd.NaT]
+    frame.loc[1, ["score_change", "change_reasons"]] = [pd.NA, None]
+    frame.loc[1, "trend"] = "model changed"
+    return frame
+
+
+def with_grid(frame: pd.DataFrame) -> pd.DataFrame:
+    """A scores table with the fit x engagement columns (leadscore.fit_engagement)."""
+    frame = frame.copy()
+    letters = np.array(["A", "B", "C"])[np.arange(len(frame)) % 3]
+    digits = (np.arange(len(frame)) // 3) % 3 + 1
+    frame["fit_letter"] = letters
+    frame["engagement_digit"] = pd.array(digits, dtype="Int64")
+    frame["fit_engagement"] = [f"{a}{d}" for a, d in zip(letters, digits, strict=True)]
+    return frame
+
+
 def test_report_is_self_contained() -> None:
     html = render_report(make_scores())
 
@@ -293,6 +330,115 @@ def test_report_escapes_user_data() -> None:
     assert XSS in data["leads"]["contact"]
     assert '"><img src=x onerror=alert(2)></script>' in data["leads"]["account"]
     assert '+Asked about the "Enterprise" plan & <b>SSO</b>' in data["texts"]
+
+
+def test_trend_column_and_change_reasons_in_the_data_block() -> None:
+    frame = with_history(make_scores(18))
+
+    html = render_report(frame)
+
+    data = lead_data(html)
+    keys = [c["key"] for c in data["columns"]]
+    assert keys[keys.index("score") + 1] == "scoreChange"
+    assert 'data-sort="scoreChange" data-type="number">Trend</button>' in html
+    ranked = rank_leads(validate_scores(frame))
+    leads = data["leads"]
+    assert leads["trend"] == ranked["trend"].tolist()
+    expected = [None if pd.isna(v) else int(v) for v in ranked["score_change"]]
+    assert leads["scoreChange"] == expected
+    assert set(leads["trend"]) == {"new", "model changed", "rising", "steady", "falling"}
+    assert leads["previousAsOf"][leads["trend"].index("rising")] == "2025-12-25"
+    texts = data["texts"]
+    for text, refs in zip(ranked["change_reasons"], leads["changes"], strict=True):
+        entries = [texts[r] for r in refs]
+        if not isinstance(text, str):
+            assert entries == []
+            continue
+        # each entry: its sign, then the points (without sign) and the words
+        assert entries == text.split("; ")
+        assert all(e[1].isdigit() and ": " in e for e in entries)
+
+
+def test_report_without_history_has_no_trend() -> None:
+    html = render_report(make_scores(5))
+
+    data = lead_data(html)
+    assert "scoreChange" not in [c["key"] for c in data["columns"]]
+    assert "trend" not in data["leads"]
+    assert "changes" not in data["leads"]
+
+
+def test_change_reasons_are_escaped() -> None:
+    frame = with_history(make_scores(6))
+    frame.loc[3, "change_reasons"] = f"+7: {XSS} & more"
+
+    html = render_report(frame)
+
+    assert XSS not in html
+    assert html.count("</script>") == 2
+    assert f"+7: {XSS} & more" in lead_data(html)["texts"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("trend", "up", "unknown values"),
+        ("score_change", 120, "outside"),
+        ("score_change", 2.5, "whole points"),
+        ("fit_engagement", "D4", "unknown values"),
+        ("engagement_digit", 5, "expected 1, 2 or 3"),
+    ],
+)
+def test_trend_and_grid_columns_are_checked(column: str, value: object, problem: str) -> None:
+    frame = with_grid(with_history(make_scores(6)))
+    frame[column] = frame[column].astype(object)
+    frame.loc[4, column] = value
+
+    with pytest.raises(SchemaError, match=f"scores.{column}: .*{problem}"):
+        validate_scores(frame)
+
+
+def grid_cells(html: str) -> dict[str, tuple[str, str, str]]:
+    """The fit x engagement grid of the page: per cell its count, share and conversion."""
+    pattern = (
+        r'data-cell="(\w\d)">\s*<span class="grid-name">\w\d</span>\s*'
+        r'<strong class="grid-count">([\d,]+)</strong>\s*<span class="grid-share">([^<]+)</span>\s*'
+        r'<span class="grid-rate"[^>]*>([^<]+)</span>'
+    )
+    return {m[0]: (m[1], m[2], m[3]) for m in re.findall(pattern, html)}
+
+
+def test_fit_engagement_grid_counts_every_lead() -> None:
+    frame = with_grid(make_scores(40))
+    frame.loc[5, ["fit_letter", "engagement_digit", "fit_engagement"]] = [None, pd.NA, None]
+
+    html = render_report(frame, max_leads=10)
+
+    cells = grid_cells(html)
+    assert list(cells) == [f"{a}{d}" for a in "ABC" for d in (1, 2, 3)]
+    counts = frame["fit_engagement"].value_counts()
+    for cell, (count, share, conversion) in cells.items():
+        assert int(count) == counts.get(cell, 0)  # over all rows, not the 10 listed
+        assert share == f"{counts.get(cell, 0) / 40:.0%}"
+        rows = frame[frame["fit_engagement"] == cell]
+        assert conversion == (f"{100 * rows['p_customer'].mean():.1f}%" if len(rows) else "—")
+    assert sum(int(c[0]) for c in cells.values()) == 39
+    start = html.index('id="fit-engagement"')
+    caption = " ".join(html[start : html.index("</figcaption>", start)].split())
+    assert "The cut points are learned from the model's validation leads" in caption
+    assert (
+        lead_data(html)["leads"]["fitEngagement"][:3]
+        == rank_leads(validate_scores(frame))["fit_engagement"].head(3).tolist()
+    )
+
+
+def test_no_grid_without_its_columns() -> None:
+    html = render_report(make_scores(5))
+
+    assert 'id="fit-engagement"' not in html
+    data = lead_data(html)
+    assert "fitEngagement" not in data["leads"]
+    assert "fitEngagement" not in [c["key"] for c in data["columns"]]
 
 
 def test_report_ranks_by_score_then_p_customer() -> None:
@@ -679,7 +825,8 @@ document.getElementById("frame").addEventListener("load", function () {
     });
     out[label] = {width: width, scrollWidth: doc.documentElement.scrollWidth,
       overflow: overflow.slice(0, 8), small: small.slice(0, 8), texts: checked,
-      cards: doc.querySelectorAll("article.card").length};
+      cards: doc.querySelectorAll("article.card").length,
+      changes: doc.querySelectorAll("article.card section.changes").length};
   }
   check("closed");
   var data = JSON.parse(doc.getElementById("lead-data").textContent);
@@ -692,6 +839,7 @@ document.getElementById("frame").addEventListener("load", function () {
     return {heading: s.querySelector("h4").textContent, bars: s.querySelectorAll(".div-row").length,
             na: s.textContent.split("n/a").length - 1, text: s.textContent};
   });
+  out.grid = doc.querySelectorAll("#fit-engagement td.grid-cell").length;
   var pre = document.createElement("pre");
   pre.id = "probe";
   pre.textContent = JSON.stringify(out);
@@ -705,7 +853,8 @@ document.getElementById("frame").addEventListener("load", function () {
 @pytest.mark.parametrize("width", [390, 1440])
 def test_browser_fits_phone_and_wide_screens(chromium: str, tmp_path: Path, width: int) -> None:
     """No horizontal overflow and no text under 11 px, cards open; a screenshot is kept."""
-    frame = already_prospect_scores(30)
+    frame = with_grid(with_history(already_prospect_scores(30)))
+    frame.loc[4, "change_reasons"] = "+12: " + "a-very-long-reason-text-without-spaces" * 3
     frame.loc[5, "contact_id"] = "a-very-long-contact-identifier-without-any-spaces-0123456789"
     frame.loc[6, "account_id"] = "Königlich Bayerische Maschinenbau Aktiengesellschaft und Söhne"
     title = "Weekly leads of the EMEA enterprise team"
@@ -729,6 +878,8 @@ def test_browser_fits_phone_and_wide_screens(chromium: str, tmp_path: Path, widt
         assert seen["small"] == []
         assert seen["texts"] > 200
     assert probe["open"]["cards"] == 2
+    assert probe["open"]["changes"] == 2  # each card says what changed since the last run
+    assert probe["grid"] == 9
     customer, prospect = probe["already"]
     assert customer["bars"] == len(CRITERIA)
     assert prospect["heading"] == "Prospect: already a prospect"
@@ -753,7 +904,7 @@ def test_browser_fits_phone_and_wide_screens(chromium: str, tmp_path: Path, widt
 def test_report_snapshot() -> None:
     """The page for a fixed scores table, byte for byte (tests/snapshots/report*.html); the
     report embeds no time of its own, so any difference is a change of the output."""
-    frame = make_scores(12, seed=3)
+    frame = with_grid(with_history(make_scores(12, seed=3)))
     check_snapshot(
         "report.html", render_report(frame, title="Snapshot", max_leads=10, grade_cuts=CUTS)
     )

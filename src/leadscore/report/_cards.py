@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from typing import Any, Final
 
 import numpy as np
@@ -22,7 +23,7 @@ import pandas as pd
 
 from leadscore.domain import CRITERIA
 from leadscore.report._charts import CRITERION_LABELS
-from leadscore.report._scores import TARGET_PREFIXES, parse_reasons
+from leadscore.report._scores import TARGET_PREFIXES, Reason, parse_changes, parse_reasons
 
 __all__ = [
     "COLUMNS",
@@ -68,6 +69,8 @@ COLUMNS: Final = (
     Column("account", "Account", "text", needs="account_id"),
     Column("grade", "Grade", "grade"),
     Column("score", "Score", "score", numeric=True),
+    Column("scoreChange", "Trend", "trend", numeric=True, needs="trend"),
+    Column("fitEngagement", "Fit × eng.", "text", needs="fit_engagement"),
     Column("pCustomer", "P(customer)", "percent", numeric=True),
     Column("pProspect", "P(prospect)", "percent", numeric=True),
     Column("reasons", "Top reasons", "reasons", sortable=False),
@@ -137,12 +140,38 @@ class _TextTable:
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
 
-    def refs(self, values: pd.Series) -> list[list[int]]:
+    def refs(
+        self, values: pd.Series, parse: Callable[[object], list[Reason]] = parse_reasons
+    ) -> list[list[int]]:
         out = []
         for text in values.tolist():
-            entries = [self._SIGN[r.kind] + r.text for r in parse_reasons(text)]
+            entries = [self._SIGN[r.kind] + r.text for r in parse(text)]
             out.append([self.index.setdefault(entry, len(self.index)) for entry in entries])
         return out
+
+
+def _whole(values: pd.Series) -> list[int | None]:
+    return [None if pd.isna(v) else int(v) for v in values.tolist()]
+
+
+def _change_fields(shown: pd.DataFrame, texts: _TextTable) -> dict[str, Any]:
+    """The trend of each lead against the previous run (:mod:`leadscore.history`), when the
+    table has it: ``trend``, ``scoreChange`` and ``previousScore`` (null when not compared),
+    ``previousAsOf`` (a date) and ``changes`` (indexes into ``texts``: the sign, then the
+    points and what moved them)."""
+    if "trend" not in shown.columns:
+        return {}
+    fields: dict[str, Any] = {"trend": _texts(shown["trend"])}
+    if "score_change" in shown.columns:
+        fields["scoreChange"] = _whole(shown["score_change"])
+    if "previous_score" in shown.columns:
+        fields["previousScore"] = _whole(shown["previous_score"])
+    if "previous_as_of" in shown.columns:
+        days = shown["previous_as_of"].dt.strftime("%Y-%m-%d")
+        fields["previousAsOf"] = [v if isinstance(v, str) else None for v in days.tolist()]
+    if "change_reasons" in shown.columns:
+        fields["changes"] = texts.refs(shown["change_reasons"], parse_changes)
+    return fields
 
 
 def lead_block(shown: pd.DataFrame, scale: float) -> dict[str, Any]:
@@ -186,6 +215,9 @@ def lead_block(shown: pd.DataFrame, scale: float) -> dict[str, Any]:
         leads["prospectGrade"] = _texts(shown["prospect_grade"])
     if "prospect_reasons" in shown.columns:
         leads["prospectReasons"] = texts.refs(shown["prospect_reasons"])
+    leads.update(_change_fields(shown, texts))
+    if "fit_engagement" in shown.columns:
+        leads["fitEngagement"] = _texts(shown["fit_engagement"])
     leads["alreadyProspect"] = np.flatnonzero(already_prospect(shown)).tolist()
     return {
         "columns": [

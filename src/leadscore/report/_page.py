@@ -37,6 +37,7 @@ from leadscore.errors import ConfigError
 from leadscore.report._cards import criteria_scale, explained_targets, lead_block, table_columns
 from leadscore.report._charts import (
     MISSING_TEXT,
+    fit_engagement_grid,
     grade_bands,
     grade_chart,
     importance_chart,
@@ -177,6 +178,7 @@ def render_report(
         "grade_chart": grade_chart(bands),
         "score_chart": score_histogram(table),
         "importance": importance,
+        "grid": fit_engagement_grid(table),
         "scale_text": f"{scale:.2f}",
         "data": _script_json(lead_block(shown, scale)),
     }

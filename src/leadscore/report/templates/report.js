@@ -105,6 +105,82 @@
     return list;
   }
 
+  /* The trend against the previous run: an arrow and the points gained or lost. */
+  var TRENDS = {
+    rising: ["\u25b2", "Rising"], falling: ["\u25bc", "Falling"], steady: ["\u2192", "Steady"],
+    "new": ["", "New"], "model changed": ["", "Model changed"]
+  };
+
+  function points(v) {
+    return v === null || v === undefined ? "" : v > 0 ? "+" + v : v < 0 ? "\u2212" + -v : "\u00b10";
+  }
+
+  function trendMark(i) {
+    var kind = leads.trend[i];
+    var known = TRENDS[kind];
+    if (!known) {
+      return el("span", "muted", MISSING);
+    }
+    var mark = el("span", "trend trend-" + kind.replace(" ", "-"));
+    var change = leads.scoreChange ? leads.scoreChange[i] : null;
+    if (known[0]) {
+      mark.appendChild(el("span", "arrow", known[0])).setAttribute("aria-hidden", "true");
+      mark.appendChild(el("span", "visually-hidden", known[1] + " "));
+      mark.appendChild(document.createTextNode(points(change)));
+    } else {
+      mark.textContent = kind === "new" ? "new" : "model changed";
+    }
+    var since = leads.previousAsOf && leads.previousAsOf[i] ? " since " + leads.previousAsOf[i] : "";
+    mark.title = known[1] + (change === null || change === undefined ? "" : ", " + points(change) +
+      " points") + since;
+    return mark;
+  }
+
+  function changeSection(i) {
+    var section = el("section", "changes");
+    section.setAttribute("aria-label", "Change since the previous run");
+    var kind = leads.trend[i];
+    var line = el("p", "change-line");
+    line.appendChild(trendMark(i));
+    var previous = leads.previousScore ? leads.previousScore[i] : null;
+    var since = leads.previousAsOf && leads.previousAsOf[i] ? leads.previousAsOf[i] : null;
+    var said;
+    if (kind === "new") {
+      said = " Not scored in the previous run.";
+    } else if (kind === "model changed") {
+      said = " Scored by another model version" + (since ? " on " + since : "") +
+        (previous === null || previous === undefined ? "" : " (score " + previous + ")") +
+        ": the scores are not compared.";
+    } else {
+      said = " Score " + (previous === null || previous === undefined ? MISSING : previous) +
+        " \u2192 " + leads.score[i] + (since ? " since " + since : "") + ".";
+    }
+    line.appendChild(document.createTextNode(said));
+    section.appendChild(line);
+    var refs = leads.changes ? leads.changes[i] || [] : [];
+    if (refs.length) {
+      var list = el("ul", "reasons changes-list");
+      list.setAttribute("aria-label", "Why the score changed, in points");
+      refs.forEach(function (ref) {
+        var entry = texts[ref];
+        var sign = entry.charAt(0);
+        var kind = sign === "+" ? "helped" : sign === "-" ? "hurt" : "neutral";
+        var item = el("li", "reason " + kind);
+        var text = entry.slice(1);
+        var colon = text.indexOf(": ");
+        if (kind !== "neutral" && colon > 0) {
+          item.appendChild(el("strong", "change-points",
+            (kind === "helped" ? "+" : "\u2212") + text.slice(0, colon) + " pts"));
+          text = " " + text.slice(colon + 2);
+        }
+        item.appendChild(document.createTextNode(text));
+        list.appendChild(item);
+      });
+      section.appendChild(list);
+    }
+    return section;
+  }
+
   function value(key, i) {
     return key === "rank" ? i + 1 : leads[key] ? leads[key][i] : null;
   }
@@ -142,6 +218,7 @@
       cell.appendChild(document.createTextNode(String(leads.score[i])));
       td.appendChild(cell);
     },
+    trend: function (td, i) { td.appendChild(trendMark(i)); },
     percent: function (td, i, column) { td.textContent = percent(value(column.key, i)); },
     reasons: function (td, i) {
       var refs = leads.reasons[i];
@@ -272,6 +349,9 @@
     close.setAttribute("aria-label", "Close the card of " + leads.contact[i]);
     head.appendChild(close);
     article.appendChild(head);
+    if (leads.trend) {
+      article.appendChild(changeSection(i));
+    }
     var targets = el("div", "targets");
     data.targets.forEach(function (target) { targets.appendChild(targetSection(target, i)); });
     article.appendChild(targets);
