@@ -16,10 +16,12 @@ import pytest
 
 from conftest import check_snapshot
 from leadscore._io import write_frame
+from leadscore.accounts import account_scores
 from leadscore.domain import CRITERIA
 from leadscore.errors import ConfigError, DataNotFoundError, SchemaError
 from leadscore.report import (
     criteria_importance,
+    read_accounts,
     read_scores,
     render_report,
     validate_scores,
@@ -441,6 +443,143 @@ def test_no_grid_without_its_columns() -> None:
     assert "fitEngagement" not in [c["key"] for c in data["columns"]]
 
 
+def make_accounts(frame: pd.DataFrame) -> pd.DataFrame:
+    """The account table of a scores table (leadscore.accounts), with a buying group known
+    for some accounts."""
+    table = account_scores(frame)
+    n = len(table)
+    table["decision_maker_engaged"] = pd.array(
+        [[True, False, None][i % 3] for i in range(n)], dtype="boolean"
+    )
+    table["blocker_present"] = pd.array(
+        [[False, True, None][i % 3] for i in range(n)], dtype="boolean"
+    )
+    return table
+
+
+def account_data(html: str) -> dict[str, Any]:
+    found = re.search(
+        r'<script type="application/json" id="account-data">(.*?)</script>', html, re.S
+    )
+    assert found, "no account data block in the page"
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
+
+
+def test_accounts_view_holds_the_account_table() -> None:
+    frame = make_scores(40)
+    accounts = make_accounts(frame)
+
+    html = render_report(frame, accounts=accounts)
+
+    assert 'id="accounts"' in html
+    assert "P(account) is the chance that at least one" in " ".join(html.split())
+    data = account_data(html)
+    block = data["accounts"]
+    expected = accounts.sort_values(["p_account", "account_id"], ascending=[False, True])
+    assert block["account"] == expected["account_id"].tolist()
+    np.testing.assert_allclose(block["pAccount"], expected["p_account"], atol=5e-6)
+    assert block["contacts"] == expected["contacts"].tolist()
+    assert sum(block["contacts"]) == int(frame["account_id"].notna().sum())
+    assert block["grade"] == expected["grade"].tolist()
+    first = expected.iloc[0]
+    assert [c for c, _ in block["top"][0]] == first["top_contacts"].split("; ")
+    assert [s for _, s in block["top"][0]] == first["top_scores"].split("; ")
+    assert block["dm"] == [
+        None if pd.isna(v) else bool(v) for v in expected["decision_maker_engaged"]
+    ]
+    texts = data["texts"]
+    entries = [
+        ("helped" if texts[r][0] == "+" else "hurt", texts[r][1:]) for r in block["reasons"][0]
+    ]
+    assert entries == [(r.kind, r.text) for r in parse_reasons(first["reasons"])]
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script type="application/json" id="lead-data">',
+        '<script type="application/json" id="account-data">',
+        "<script>",
+    ]
+
+
+def test_no_accounts_view_without_the_table() -> None:
+    html = render_report(make_scores(8))
+
+    assert 'id="accounts"' not in html
+    assert "account-data" not in html.split("<script>")[0]
+
+
+def test_accounts_view_caps_and_escapes() -> None:
+    frame = make_scores(30)
+    frame["account_id"] = [f"acct-{i}" for i in range(30)]
+    frame.loc[0, "account_id"] = XSS
+    accounts = make_accounts(frame)
+
+    html = render_report(frame, accounts=accounts, max_leads=10)
+
+    data = account_data(html)
+    assert data["total"] == 30
+    assert len(data["accounts"]["account"]) == 10
+    assert "The top 10 of 30 accounts" in html
+    assert XSS not in html
+    assert html.count("</script>") == 3
+    full = account_data(render_report(frame, accounts=accounts))
+    assert XSS in full["accounts"]["account"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("p_account", 1.5, "expected numbers in"),
+        ("grade", "E", "unknown grades"),
+        ("contacts", 0, "expected numbers in"),
+        ("blocker_present", "maybe", "expected true or false"),
+    ],
+)
+def test_accounts_table_is_checked(column: str, value: object, problem: str) -> None:
+    accounts = make_accounts(make_scores(20))
+    accounts[column] = accounts[column].astype(object)
+    accounts.loc[1, column] = value
+
+    with pytest.raises(SchemaError, match=f"accounts.{column}: {problem}"):
+        render_report(make_scores(20), accounts=accounts)
+
+
+def test_accounts_file_round_trip_and_cli(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from leadscore.cli import cli
+
+    frame = make_scores(20)
+    accounts = make_accounts(frame)
+    scores_file, accounts_file = tmp_path / "scores.parquet", tmp_path / "accounts.csv"
+    write_frame(frame, scores_file)
+    write_frame(accounts, accounts_file)
+    read = read_accounts(accounts_file)
+    assert read["account_id"].tolist() == accounts["account_id"].tolist()
+    assert read["blocker_present"].tolist() == accounts["blocker_present"].tolist()
+
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            "--scores",
+            str(scores_file),
+            "--accounts",
+            str(accounts_file),
+            "--out",
+            str(out),
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert account_data(out.read_text(encoding="utf-8"))["total"] == len(accounts)
+    result = CliRunner().invoke(
+        cli, ["report", "--scores", str(scores_file), "--accounts", str(tmp_path / "no.csv")]
+    )
+    assert result.exit_code == 2
+    assert "no such accounts file" in result.output
+
+
 def test_report_ranks_by_score_then_p_customer() -> None:
     frame = make_scores(6)
     frame["score"] = [50, 90, 50, 10, 90, 50]
@@ -840,6 +979,13 @@ document.getElementById("frame").addEventListener("load", function () {
             na: s.textContent.split("n/a").length - 1, text: s.textContent};
   });
   out.grid = doc.querySelectorAll("#fit-engagement td.grid-cell").length;
+  out.accounts = doc.querySelectorAll("#account-table tr.account-row").length;
+  var top = doc.querySelector("#account-table button.top-contact");
+  top.click();
+  out.fromAccount = {contact: top.dataset.contact,
+    opened: Array.prototype.map.call(doc.querySelectorAll("article.card h3"), function (h) {
+      return h.textContent;
+    })};
   var pre = document.createElement("pre");
   pre.id = "probe";
   pre.textContent = JSON.stringify(out);
@@ -858,7 +1004,9 @@ def test_browser_fits_phone_and_wide_screens(chromium: str, tmp_path: Path, widt
     frame.loc[5, "contact_id"] = "a-very-long-contact-identifier-without-any-spaces-0123456789"
     frame.loc[6, "account_id"] = "Königlich Bayerische Maschinenbau Aktiengesellschaft und Söhne"
     title = "Weekly leads of the EMEA enterprise team"
-    path = write_report(frame, tmp_path / "report.html", title=title, grade_cuts=CUTS)
+    path = write_report(
+        frame, tmp_path / "report.html", title=title, grade_cuts=CUTS, accounts=make_accounts(frame)
+    )
     probe_page = tmp_path / "probe.html"
     probe_page.write_text(PROBE.replace("WIDTH", str(width)), encoding="utf-8")
 
@@ -880,6 +1028,8 @@ def test_browser_fits_phone_and_wide_screens(chromium: str, tmp_path: Path, widt
     assert probe["open"]["cards"] == 2
     assert probe["open"]["changes"] == 2  # each card says what changed since the last run
     assert probe["grid"] == 9
+    assert probe["accounts"] == frame["account_id"].nunique()
+    assert probe["fromAccount"]["contact"] in probe["fromAccount"]["opened"]
     customer, prospect = probe["already"]
     assert customer["bars"] == len(CRITERIA)
     assert prospect["heading"] == "Prospect: already a prospect"

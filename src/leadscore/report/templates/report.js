@@ -87,10 +87,10 @@
     return node;
   }
 
-  function reasonList(refs, compact, limitTo) {
+  function reasonList(refs, compact, limitTo, table) {
     var list = el("ul", compact ? "reasons compact" : "reasons");
     refs.slice(0, limitTo || refs.length).forEach(function (ref) {
-      var entry = texts[ref];
+      var entry = (table || texts)[ref];
       var sign = entry.charAt(0);
       var kind = sign === "+" ? "helped" : sign === "-" ? "hurt" : "neutral";
       var item = el("li", "reason " + kind);
@@ -534,5 +534,124 @@
   if (wanted && Number(wanted[1]) >= 1 && Number(wanted[1]) <= total) {
     toggle(Number(wanted[1]) - 1, true);
   }
+  /* -- The accounts view (#account-data), when the report has one ----------------------- */
+
+  var accountSource = document.getElementById("account-data");
+  var accountTable = document.getElementById("account-table");
+  if (accountSource && accountTable) {
+    var accountData = JSON.parse(accountSource.textContent);
+    var accounts = accountData.accounts;
+    var accountBody = accountTable.tBodies[0];
+    var accountMore = document.getElementById("account-more");
+    var accountLimit = PAGE;
+    var coverage = Boolean(accounts.dm || accounts.blocker);
+    var leadIndex = null;
+
+    var yesNo = function (flag, yes, no) {
+      return flag === true ? yes : flag === false ? no : null;
+    };
+
+    var accountRow = function (a) {
+      var tr = el("tr", "lead account-row");
+      tr.id = "account-" + (a + 1);
+      tr.setAttribute("role", "row");
+      tr.dataset.account = accounts.account[a];
+      var cells = [];
+      var add = function (className, label) {
+        var td = el("td", className);
+        td.setAttribute("role", "cell");
+        td.dataset.label = label;
+        tr.appendChild(td);
+        cells.push(td);
+        return td;
+      };
+      add("cell-rank num", "#").textContent = String(a + 1);
+      add("cell-contact cell-account-name", "Account").appendChild(el("strong", null, accounts.account[a]));
+      add("cell-grade", "Grade").appendChild(badge(accounts.grade[a]));
+      var score = add("cell-score num", "Score");
+      score.textContent = String(accounts.score[a]);
+      add("cell-pAccount kind-percent num", "P(account)").textContent = percent(accounts.pAccount[a]);
+      add("cell-contacts kind-percent num", "Contacts").textContent = thousands(accounts.contacts[a]);
+      var top = add("cell-top", "Top contacts");
+      accounts.top[a].forEach(function (pair, k) {
+        if (k) {
+          top.appendChild(document.createTextNode(", "));
+        }
+        var link = el("button", "open-card top-contact", pair[0]);
+        link.type = "button";
+        link.dataset.contact = pair[0];
+        link.title = "Open the card of " + pair[0] + (pair[1] ? " (score " + pair[1] + ")" : "");
+        top.appendChild(link);
+        if (pair[1]) {
+          top.appendChild(el("span", "muted", " " + pair[1]));
+        }
+      });
+      if (coverage) {
+        var group = add("cell-coverage", "Buying group");
+        var said = [
+          yesNo(accounts.dm ? accounts.dm[a] : null, "decision maker engaged", "no decision maker engaged"),
+          yesNo(accounts.blocker ? accounts.blocker[a] : null, "blocker present", "no blocker")
+        ].filter(function (text) { return text !== null; });
+        if (said.length) {
+          group.textContent = said.join("; ");
+        } else {
+          group.appendChild(el("span", "muted", MISSING));
+        }
+      }
+      var reasons = add("kind-reasons cell-account-reasons", "Reasons");
+      if (accounts.reasons[a].length) {
+        reasons.appendChild(reasonList(accounts.reasons[a], true, 0, accountData.texts));
+      } else {
+        reasons.appendChild(el("span", "muted", "No reasons recorded"));
+      }
+      return tr;
+    };
+
+    var drawAccounts = function () {
+      var fragment = document.createDocumentFragment();
+      var count = Math.min(accountLimit, accounts.account.length);
+      for (var a = 0; a < count; a += 1) {
+        fragment.appendChild(accountRow(a));
+      }
+      accountBody.textContent = "";
+      accountBody.appendChild(fragment);
+      if (accountMore) {
+        var left = accounts.account.length - count;
+        accountMore.hidden = left <= 0;
+        accountMore.textContent = "Show " + thousands(Math.min(PAGE, left)) + " more of " +
+          thousands(left) + " accounts";
+      }
+    };
+
+    accountBody.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-contact]");
+      if (!button) {
+        return;
+      }
+      if (leadIndex === null) {
+        leadIndex = {};
+        leads.contact.forEach(function (contact, i) { leadIndex[contact] = i; });
+      }
+      var i = leadIndex[button.dataset.contact];
+      if (i === undefined) {
+        button.title = button.dataset.contact + " is not among the leads listed in this report";
+        return;
+      }
+      if (order.indexOf(i) === -1) {
+        search.value = "";
+        grade.value = "";
+        applyFilter();
+      }
+      toggle(i, true);
+    });
+    if (accountMore) {
+      accountMore.addEventListener("click", function () {
+        accountLimit += PAGE;
+        drawAccounts();
+      });
+    }
+    drawAccounts();
+  }
+
   root.setAttribute("data-ready-ms", String(Math.round(performance.now())));
 })();
