@@ -573,11 +573,73 @@ def test_accounts_file_round_trip_and_cli(tmp_path: Path) -> None:
 
     assert result.exit_code == 0, result.output
     assert account_data(out.read_text(encoding="utf-8"))["total"] == len(accounts)
+    for day, shift in (("2025-12-20", 3), ("2025-12-27", 0)):  # a history folder, by day
+        run = tmp_path / "history" / f"as_of={day}"
+        run.mkdir(parents=True)
+        frame[["contact_id"]].assign(score=frame["score"] - shift).to_parquet(
+            run / "scores.parquet"
+        )
+    result = CliRunner().invoke(
+        cli, ["report", "--scores", str(scores_file), "--history", str(tmp_path / "history"),
+              "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = lead_data(out.read_text(encoding="utf-8"))
+    assert data["historyDates"] == ["2025-12-20", "2025-12-27"]
+    assert data["leads"]["history"][0] == [data["leads"]["score"][0] - 3, data["leads"]["score"][0]]
     result = CliRunner().invoke(
         cli, ["report", "--scores", str(scores_file), "--accounts", str(tmp_path / "no.csv")]
     )
     assert result.exit_code == 2
     assert "no such accounts file" in result.output
+
+
+def make_history(frame: pd.DataFrame, runs: int = 4) -> pd.DataFrame:
+    """A score history of ``runs`` days: every lead but the first scored on each day, the
+    score drifting towards today's, plus a contact no longer scored."""
+    days = pd.date_range("2025-12-01", periods=runs, freq="7D", tz="UTC")
+    parts = [
+        pd.DataFrame(
+            {
+                "as_of": day,
+                "contact_id": [*frame["contact_id"].iloc[1:], "gone"],
+                "score": np.array([*frame["score"].iloc[1:], 50]) - (runs - 1 - k),
+                "model_version": "20260101-abcdef12",
+            }
+        )
+        for k, day in enumerate(days)
+    ]
+    history = pd.concat(parts, ignore_index=True)
+    history["score"] = history["score"].clip(1, 99)
+    return history
+
+
+def test_history_line_data_per_lead() -> None:
+    frame = make_scores(12)
+    history = make_history(frame)
+
+    data = lead_data(render_report(frame, history=history))
+
+    assert data["historyDates"] == ["2025-12-01", "2025-12-08", "2025-12-15", "2025-12-22"]
+    ranked = rank_leads(validate_scores(frame))
+    runs = history.assign(day=history["as_of"].dt.strftime("%Y-%m-%d"))
+    for contact, line in zip(ranked["contact_id"], data["leads"]["history"], strict=True):
+        mine = runs[runs["contact_id"] == contact].set_index("day")["score"]
+        assert line == [None if d not in mine else int(mine[d]) for d in data["historyDates"]]
+    assert data["leads"]["history"][ranked.index[ranked["contact_id"] == "c000"][0]] == [None] * 4
+
+
+def test_history_keeps_the_last_runs_and_is_checked() -> None:
+    frame = make_scores(5)
+
+    data = lead_data(render_report(frame, history=make_history(frame, runs=35)))
+
+    assert len(data["historyDates"]) == 30
+    last = pd.Timestamp("2025-12-01") + pd.Timedelta(days=7 * 34)
+    assert data["historyDates"][-1] == last.strftime("%Y-%m-%d")  # the most recent runs
+    assert data["historyDates"][0] == (last - pd.Timedelta(days=7 * 29)).strftime("%Y-%m-%d")
+    with pytest.raises(SchemaError, match=r"history\.score: missing"):
+        render_report(frame, history=make_history(frame).drop(columns="score"))
 
 
 def test_report_ranks_by_score_then_p_customer() -> None:
@@ -965,7 +1027,8 @@ document.getElementById("frame").addEventListener("load", function () {
     out[label] = {width: width, scrollWidth: doc.documentElement.scrollWidth,
       overflow: overflow.slice(0, 8), small: small.slice(0, 8), texts: checked,
       cards: doc.querySelectorAll("article.card").length,
-      changes: doc.querySelectorAll("article.card section.changes").length};
+      changes: doc.querySelectorAll("article.card section.changes").length,
+      lines: doc.querySelectorAll("article.card .history-line").length};
   }
   check("closed");
   var data = JSON.parse(doc.getElementById("lead-data").textContent);
@@ -1005,8 +1068,9 @@ def test_browser_fits_phone_and_wide_screens(chromium: str, tmp_path: Path, widt
     frame.loc[6, "account_id"] = "Königlich Bayerische Maschinenbau Aktiengesellschaft und Söhne"
     title = "Weekly leads of the EMEA enterprise team"
     path = write_report(
-        frame, tmp_path / "report.html", title=title, grade_cuts=CUTS, accounts=make_accounts(frame)
-    )
+        frame, tmp_path / "report.html", title=title, grade_cuts=CUTS,
+        accounts=make_accounts(frame), history=make_history(frame),
+    )  # fmt: skip
     probe_page = tmp_path / "probe.html"
     probe_page.write_text(PROBE.replace("WIDTH", str(width)), encoding="utf-8")
 
@@ -1027,6 +1091,7 @@ def test_browser_fits_phone_and_wide_screens(chromium: str, tmp_path: Path, widt
         assert seen["texts"] > 200
     assert probe["open"]["cards"] == 2
     assert probe["open"]["changes"] == 2  # each card says what changed since the last run
+    assert probe["open"]["lines"] == 2  # and has its score history
     assert probe["grid"] == 9
     assert probe["accounts"] == frame["account_id"].nunique()
     assert probe["fromAccount"]["contact"] in probe["fromAccount"]["opened"]

@@ -101,6 +101,7 @@ def render_report(
     max_leads: int = 1000,
     grade_cuts: Mapping[str, float] | None = None,
     accounts: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
 ) -> str:
     """Render a scores table as one self-contained HTML page for sales ops.
 
@@ -124,6 +125,9 @@ def render_report(
         The account table of the same run (:func:`leadscore.accounts.account_scores`, or
         ``leadscore score --accounts``): the page then has an accounts view, best account
         first, of at most ``max_leads`` accounts.
+    history : DataFrame, optional
+        The score history (``leadscore.history.open_history(...).read()``): each lead's
+        card then has a line of its score over the last runs.
 
     Returns
     -------
@@ -187,7 +191,7 @@ def render_report(
         "importance": importance,
         "grid": fit_engagement_grid(table),
         "scale_text": f"{scale:.2f}",
-        "data": _script_json(lead_block(shown, scale)),
+        "data": _script_json(lead_block(shown, scale, history)),
         "accounts": None if account_table is None else _accounts_context(account_table, max_leads),
     }
     return _environment().get_template("report.html.j2").render(context)
@@ -226,6 +230,7 @@ def write_report(
     max_leads: int = 1000,
     grade_cuts: Mapping[str, float] | None = None,
     accounts: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
 ) -> Path:
     """Render the report (see :func:`render_report`) and write it to ``path`` atomically.
 
@@ -242,7 +247,12 @@ def write_report(
     True
     """
     html = render_report(
-        scores, title=title, max_leads=max_leads, grade_cuts=grade_cuts, accounts=accounts
+        scores,
+        title=title,
+        max_leads=max_leads,
+        grade_cuts=grade_cuts,
+        accounts=accounts,
+        history=history,
     )
     path = Path(path)
     with atomic_path(path) as tmp:

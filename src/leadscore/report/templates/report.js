@@ -181,6 +181,50 @@
     return section;
   }
 
+  /* The lead's score over the runs of the history: a bar per run (1-99, empty when the lead
+     was not scored) and its first and last point in words. */
+  function historySection(i) {
+    var dates = data.historyDates;
+    var scores = leads.history[i];
+    var points = [];
+    scores.forEach(function (score, k) {
+      if (score !== null) {
+        points.push([k, score]);
+      }
+    });
+    var section = el("section", "history");
+    section.setAttribute("aria-label", "Score history");
+    if (!points.length) {
+      section.appendChild(el("p", "muted", "Not in the score history."));
+      return section;
+    }
+    var chart = el("div", "history-line");
+    chart.setAttribute("role", "img");
+    chart.setAttribute("aria-label", "Score by run: " + points.map(function (p) {
+      return dates[p[0]] + " " + p[1];
+    }).join("; "));
+    scores.forEach(function (score, k) {
+      var slot = el("span", "history-slot");
+      slot.title = dates[k] + ": " + (score === null ? "not scored" : "score " + score);
+      if (score !== null) {
+        var bar = el("span", "history-bar");
+        bar.style.height = score + "%";
+        slot.appendChild(bar);
+      }
+      chart.appendChild(slot);
+    });
+    var first = points[0];
+    var last = points[points.length - 1];
+    var said = "Score history: " + first[1] + " on " + dates[first[0]];
+    if (points.length > 1) {
+      said += " \u2192 " + last[1] + " on " + dates[last[0]];
+    }
+    said += " (" + points.length + " of the last " + dates.length + (dates.length === 1 ? " run)" : " runs)");
+    section.appendChild(el("p", "history-text", said));
+    section.appendChild(chart);
+    return section;
+  }
+
   function value(key, i) {
     return key === "rank" ? i + 1 : leads[key] ? leads[key][i] : null;
   }
@@ -351,6 +395,9 @@
     article.appendChild(head);
     if (leads.trend) {
       article.appendChild(changeSection(i));
+    }
+    if (leads.history) {
+      article.appendChild(historySection(i));
     }
     var targets = el("div", "targets");
     data.targets.forEach(function (target) { targets.appendChild(targetSection(target, i)); });
