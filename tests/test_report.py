@@ -16,10 +16,12 @@ import pytest
 
 from conftest import check_snapshot
 from leadscore._io import write_frame
+from leadscore.accounts import account_scores
 from leadscore.domain import CRITERIA
 from leadscore.errors import ConfigError, DataNotFoundError, SchemaError
 from leadscore.report import (
     criteria_importance,
+    read_accounts,
     read_scores,
     render_report,
     validate_scores,
@@ -207,6 +209,43 @@ def already_prospect_scores(n: int = 20) -> pd.DataFrame:
 CUTS = {"A": 0.31, "B": 0.12, "C": 0.05, "D": 0.0}
 
 
+def with_history(frame: pd.DataFrame) -> pd.DataFrame:
+    """A scores table with the trend columns of a second run (leadscore.history): one lead of
+    each trend, the others rising or falling by their row number."""
+    frame = frame.copy()
+    n = len(frame)
+    change = np.array([(i % 9) - 4 for i in range(n)]) * 3
+    previous = np.clip(frame["score"].to_numpy() - change, 1, 99)
+    frame["score_change"] = pd.array(frame["score"].to_numpy() - previous, dtype="Int64")
+    frame["previous_score"] = pd.array(previous, dtype="Int64")
+    frame["previous_as_of"] = pd.Timestamp("2025-12-25", tz="UTC")
+    moved = frame["score_change"].to_numpy(dtype="float64")
+    frame["trend"] = np.where(moved >= 5, "rising", np.where(moved <= -5, "falling", "steady"))
+    frame["change_reasons"] = [
+        f"+{abs(c) + 2}: Requested a demo {i + 1} days ago; -2: No email open in 45 days"
+        if c >= 0
+        else f"-{abs(c)}: No website visit in {30 + i} days"
+        for i, c in enumerate(frame["score_change"].tolist())
+    ]
+    for column in ("score_change", "previous_score"):
+        frame.loc[0, column] = pd.NA
+    frame.loc[0, ["trend", "change_reasons", "previous_as_of"]] = ["new", None, pd.NaT]
+    frame.loc[1, ["score_change", "change_reasons"]] = [pd.NA, None]
+    frame.loc[1, "trend"] = "model changed"
+    return frame
+
+
+def with_grid(frame: pd.DataFrame) -> pd.DataFrame:
+    """A scores table with the fit x engagement columns (leadscore.fit_engagement)."""
+    frame = frame.copy()
+    letters = np.array(["A", "B", "C"])[np.arange(len(frame)) % 3]
+    digits = (np.arange(len(frame)) // 3) % 3 + 1
+    frame["fit_letter"] = letters
+    frame["engagement_digit"] = pd.array(digits, dtype="Int64")
+    frame["fit_engagement"] = [f"{a}{d}" for a, d in zip(letters, digits, strict=True)]
+    return frame
+
+
 def test_report_is_self_contained() -> None:
     html = render_report(make_scores())
 
@@ -293,6 +332,314 @@ def test_report_escapes_user_data() -> None:
     assert XSS in data["leads"]["contact"]
     assert '"><img src=x onerror=alert(2)></script>' in data["leads"]["account"]
     assert '+Asked about the "Enterprise" plan & <b>SSO</b>' in data["texts"]
+
+
+def test_trend_column_and_change_reasons_in_the_data_block() -> None:
+    frame = with_history(make_scores(18))
+
+    html = render_report(frame)
+
+    data = lead_data(html)
+    keys = [c["key"] for c in data["columns"]]
+    assert keys[keys.index("score") + 1] == "scoreChange"
+    assert 'data-sort="scoreChange" data-type="number">Trend</button>' in html
+    ranked = rank_leads(validate_scores(frame))
+    leads = data["leads"]
+    assert leads["trend"] == ranked["trend"].tolist()
+    expected = [None if pd.isna(v) else int(v) for v in ranked["score_change"]]
+    assert leads["scoreChange"] == expected
+    assert set(leads["trend"]) == {"new", "model changed", "rising", "steady", "falling"}
+    assert leads["previousAsOf"][leads["trend"].index("rising")] == "2025-12-25"
+    texts = data["texts"]
+    for text, refs in zip(ranked["change_reasons"], leads["changes"], strict=True):
+        entries = [texts[r] for r in refs]
+        if not isinstance(text, str):
+            assert entries == []
+            continue
+        # each entry: its sign, then the points (without sign) and the words
+        assert entries == text.split("; ")
+        assert all(e[1].isdigit() and ": " in e for e in entries)
+
+
+def test_report_without_history_has_no_trend() -> None:
+    html = render_report(make_scores(5))
+
+    data = lead_data(html)
+    assert "scoreChange" not in [c["key"] for c in data["columns"]]
+    assert "trend" not in data["leads"]
+    assert "changes" not in data["leads"]
+
+
+def test_change_reasons_are_escaped() -> None:
+    frame = with_history(make_scores(6))
+    frame.loc[3, "change_reasons"] = f"+7: {XSS} & more"
+
+    html = render_report(frame)
+
+    assert XSS not in html
+    assert html.count("</script>") == 2
+    assert f"+7: {XSS} & more" in lead_data(html)["texts"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("trend", "up", "unknown values"),
+        ("score_change", 120, "outside"),
+        ("score_change", 2.5, "whole points"),
+        ("fit_engagement", "D4", "unknown values"),
+        ("engagement_digit", 5, "expected 1, 2 or 3"),
+    ],
+)
+def test_trend_and_grid_columns_are_checked(column: str, value: object, problem: str) -> None:
+    frame = with_grid(with_history(make_scores(6)))
+    frame[column] = frame[column].astype(object)
+    frame.loc[4, column] = value
+
+    with pytest.raises(SchemaError, match=f"scores.{column}: .*{problem}"):
+        validate_scores(frame)
+
+
+def grid_cells(html: str) -> dict[str, tuple[str, str, str]]:
+    """The fit x engagement grid of the page: per cell its count, share and conversion."""
+    pattern = (
+        r'data-cell="(\w\d)">\s*<span class="grid-name">\w\d</span>\s*'
+        r'<strong class="grid-count">([\d,]+)</strong>\s*<span class="grid-share">([^<]+)</span>\s*'
+        r'<span class="grid-rate"[^>]*>([^<]+)</span>'
+    )
+    return {m[0]: (m[1], m[2], m[3]) for m in re.findall(pattern, html)}
+
+
+def test_fit_engagement_grid_counts_every_lead() -> None:
+    frame = with_grid(make_scores(40))
+    frame.loc[5, ["fit_letter", "engagement_digit", "fit_engagement"]] = [None, pd.NA, None]
+
+    html = render_report(frame, max_leads=10)
+
+    cells = grid_cells(html)
+    assert list(cells) == [f"{a}{d}" for a in "ABC" for d in (1, 2, 3)]
+    counts = frame["fit_engagement"].value_counts()
+    for cell, (count, share, conversion) in cells.items():
+        assert int(count) == counts.get(cell, 0)  # over all rows, not the 10 listed
+        assert share == f"{counts.get(cell, 0) / 40:.0%}"
+        rows = frame[frame["fit_engagement"] == cell]
+        assert conversion == (f"{100 * rows['p_customer'].mean():.1f}%" if len(rows) else "—")
+    assert sum(int(c[0]) for c in cells.values()) == 39
+    start = html.index('id="fit-engagement"')
+    caption = " ".join(html[start : html.index("</figcaption>", start)].split())
+    assert "The cut points are learned from the model's validation leads" in caption
+    assert (
+        lead_data(html)["leads"]["fitEngagement"][:3]
+        == rank_leads(validate_scores(frame))["fit_engagement"].head(3).tolist()
+    )
+
+
+def test_no_grid_without_its_columns() -> None:
+    html = render_report(make_scores(5))
+
+    assert 'id="fit-engagement"' not in html
+    data = lead_data(html)
+    assert "fitEngagement" not in data["leads"]
+    assert "fitEngagement" not in [c["key"] for c in data["columns"]]
+
+
+def make_accounts(frame: pd.DataFrame) -> pd.DataFrame:
+    """The account table of a scores table (leadscore.accounts), with a buying group known
+    for some accounts."""
+    table = account_scores(frame)
+    n = len(table)
+    table["decision_maker_engaged"] = pd.array(
+        [[True, False, None][i % 3] for i in range(n)], dtype="boolean"
+    )
+    table["blocker_present"] = pd.array(
+        [[False, True, None][i % 3] for i in range(n)], dtype="boolean"
+    )
+    return table
+
+
+def account_data(html: str) -> dict[str, Any]:
+    found = re.search(
+        r'<script type="application/json" id="account-data">(.*?)</script>', html, re.S
+    )
+    assert found, "no account data block in the page"
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
+
+
+def test_accounts_view_holds_the_account_table() -> None:
+    frame = make_scores(40)
+    accounts = make_accounts(frame)
+
+    html = render_report(frame, accounts=accounts)
+
+    assert 'id="accounts"' in html
+    assert "P(account) is the chance that at least one" in " ".join(html.split())
+    data = account_data(html)
+    block = data["accounts"]
+    expected = accounts.sort_values(["p_account", "account_id"], ascending=[False, True])
+    assert block["account"] == expected["account_id"].tolist()
+    np.testing.assert_allclose(block["pAccount"], expected["p_account"], atol=5e-6)
+    assert block["contacts"] == expected["contacts"].tolist()
+    assert sum(block["contacts"]) == int(frame["account_id"].notna().sum())
+    assert block["grade"] == expected["grade"].tolist()
+    first = expected.iloc[0]
+    assert [c for c, _ in block["top"][0]] == first["top_contacts"].split("; ")
+    assert [s for _, s in block["top"][0]] == first["top_scores"].split("; ")
+    assert block["dm"] == [
+        None if pd.isna(v) else bool(v) for v in expected["decision_maker_engaged"]
+    ]
+    texts = data["texts"]
+    entries = [
+        ("helped" if texts[r][0] == "+" else "hurt", texts[r][1:]) for r in block["reasons"][0]
+    ]
+    assert entries == [(r.kind, r.text) for r in parse_reasons(first["reasons"])]
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script type="application/json" id="lead-data">',
+        '<script type="application/json" id="account-data">',
+        "<script>",
+    ]
+
+
+def test_no_accounts_view_without_the_table() -> None:
+    html = render_report(make_scores(8))
+
+    assert 'id="accounts"' not in html
+    assert "account-data" not in html.split("<script>")[0]
+
+
+def test_accounts_view_caps_and_escapes() -> None:
+    frame = make_scores(30)
+    frame["account_id"] = [f"acct-{i}" for i in range(30)]
+    frame.loc[0, "account_id"] = XSS
+    accounts = make_accounts(frame)
+
+    html = render_report(frame, accounts=accounts, max_leads=10)
+
+    data = account_data(html)
+    assert data["total"] == 30
+    assert len(data["accounts"]["account"]) == 10
+    assert "The top 10 of 30 accounts" in html
+    assert XSS not in html
+    assert html.count("</script>") == 3
+    full = account_data(render_report(frame, accounts=accounts))
+    assert XSS in full["accounts"]["account"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("p_account", 1.5, "expected numbers in"),
+        ("grade", "E", "unknown grades"),
+        ("contacts", 0, "expected numbers in"),
+        ("blocker_present", "maybe", "expected true or false"),
+    ],
+)
+def test_accounts_table_is_checked(column: str, value: object, problem: str) -> None:
+    accounts = make_accounts(make_scores(20))
+    accounts[column] = accounts[column].astype(object)
+    accounts.loc[1, column] = value
+
+    with pytest.raises(SchemaError, match=f"accounts.{column}: {problem}"):
+        render_report(make_scores(20), accounts=accounts)
+
+
+def test_accounts_file_round_trip_and_cli(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from leadscore.cli import cli
+
+    frame = make_scores(20)
+    accounts = make_accounts(frame)
+    scores_file, accounts_file = tmp_path / "scores.parquet", tmp_path / "accounts.csv"
+    write_frame(frame, scores_file)
+    write_frame(accounts, accounts_file)
+    read = read_accounts(accounts_file)
+    assert read["account_id"].tolist() == accounts["account_id"].tolist()
+    assert read["blocker_present"].tolist() == accounts["blocker_present"].tolist()
+
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            "--scores",
+            str(scores_file),
+            "--accounts",
+            str(accounts_file),
+            "--out",
+            str(out),
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert account_data(out.read_text(encoding="utf-8"))["total"] == len(accounts)
+    for day, shift in (("2025-12-20", 3), ("2025-12-27", 0)):  # a history folder, by day
+        run = tmp_path / "history" / f"as_of={day}"
+        run.mkdir(parents=True)
+        frame[["contact_id"]].assign(score=frame["score"] - shift).to_parquet(
+            run / "scores.parquet"
+        )
+    result = CliRunner().invoke(
+        cli, ["report", "--scores", str(scores_file), "--history", str(tmp_path / "history"),
+              "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = lead_data(out.read_text(encoding="utf-8"))
+    assert data["historyDates"] == ["2025-12-20", "2025-12-27"]
+    assert data["leads"]["history"][0] == [data["leads"]["score"][0] - 3, data["leads"]["score"][0]]
+    result = CliRunner().invoke(
+        cli, ["report", "--scores", str(scores_file), "--accounts", str(tmp_path / "no.csv")]
+    )
+    assert result.exit_code == 2
+    assert "no such accounts file" in result.output
+
+
+def make_history(frame: pd.DataFrame, runs: int = 4) -> pd.DataFrame:
+    """A score history of ``runs`` days: every lead but the first scored on each day, the
+    score drifting towards today's, plus a contact no longer scored."""
+    days = pd.date_range("2025-12-01", periods=runs, freq="7D", tz="UTC")
+    parts = [
+        pd.DataFrame(
+            {
+                "as_of": day,
+                "contact_id": [*frame["contact_id"].iloc[1:], "gone"],
+                "score": np.array([*frame["score"].iloc[1:], 50]) - (runs - 1 - k),
+                "model_version": "20260101-abcdef12",
+            }
+        )
+        for k, day in enumerate(days)
+    ]
+    history = pd.concat(parts, ignore_index=True)
+    history["score"] = history["score"].clip(1, 99)
+    return history
+
+
+def test_history_line_data_per_lead() -> None:
+    frame = make_scores(12)
+    history = make_history(frame)
+
+    data = lead_data(render_report(frame, history=history))
+
+    assert data["historyDates"] == ["2025-12-01", "2025-12-08", "2025-12-15", "2025-12-22"]
+    ranked = rank_leads(validate_scores(frame))
+    runs = history.assign(day=history["as_of"].dt.strftime("%Y-%m-%d"))
+    for contact, line in zip(ranked["contact_id"], data["leads"]["history"], strict=True):
+        mine = runs[runs["contact_id"] == contact].set_index("day")["score"]
+        assert line == [None if d not in mine else int(mine[d]) for d in data["historyDates"]]
+    assert data["leads"]["history"][ranked.index[ranked["contact_id"] == "c000"][0]] == [None] * 4
+
+
+def test_history_keeps_the_last_runs_and_is_checked() -> None:
+    frame = make_scores(5)
+
+    data = lead_data(render_report(frame, history=make_history(frame, runs=35)))
+
+    assert len(data["historyDates"]) == 30
+    last = pd.Timestamp("2025-12-01") + pd.Timedelta(days=7 * 34)
+    assert data["historyDates"][-1] == last.strftime("%Y-%m-%d")  # the most recent runs
+    assert data["historyDates"][0] == (last - pd.Timedelta(days=7 * 29)).strftime("%Y-%m-%d")
+    with pytest.raises(SchemaError, match=r"history\.score: missing"):
+        render_report(frame, history=make_history(frame).drop(columns="score"))
 
 
 def test_report_ranks_by_score_then_p_customer() -> None:
@@ -679,7 +1026,9 @@ document.getElementById("frame").addEventListener("load", function () {
     });
     out[label] = {width: width, scrollWidth: doc.documentElement.scrollWidth,
       overflow: overflow.slice(0, 8), small: small.slice(0, 8), texts: checked,
-      cards: doc.querySelectorAll("article.card").length};
+      cards: doc.querySelectorAll("article.card").length,
+      changes: doc.querySelectorAll("article.card section.changes").length,
+      lines: doc.querySelectorAll("article.card .history-line").length};
   }
   check("closed");
   var data = JSON.parse(doc.getElementById("lead-data").textContent);
@@ -692,6 +1041,14 @@ document.getElementById("frame").addEventListener("load", function () {
     return {heading: s.querySelector("h4").textContent, bars: s.querySelectorAll(".div-row").length,
             na: s.textContent.split("n/a").length - 1, text: s.textContent};
   });
+  out.grid = doc.querySelectorAll("#fit-engagement td.grid-cell").length;
+  out.accounts = doc.querySelectorAll("#account-table tr.account-row").length;
+  var top = doc.querySelector("#account-table button.top-contact");
+  top.click();
+  out.fromAccount = {contact: top.dataset.contact,
+    opened: Array.prototype.map.call(doc.querySelectorAll("article.card h3"), function (h) {
+      return h.textContent;
+    })};
   var pre = document.createElement("pre");
   pre.id = "probe";
   pre.textContent = JSON.stringify(out);
@@ -705,11 +1062,15 @@ document.getElementById("frame").addEventListener("load", function () {
 @pytest.mark.parametrize("width", [390, 1440])
 def test_browser_fits_phone_and_wide_screens(chromium: str, tmp_path: Path, width: int) -> None:
     """No horizontal overflow and no text under 11 px, cards open; a screenshot is kept."""
-    frame = already_prospect_scores(30)
+    frame = with_grid(with_history(already_prospect_scores(30)))
+    frame.loc[4, "change_reasons"] = "+12: " + "a-very-long-reason-text-without-spaces" * 3
     frame.loc[5, "contact_id"] = "a-very-long-contact-identifier-without-any-spaces-0123456789"
     frame.loc[6, "account_id"] = "Königlich Bayerische Maschinenbau Aktiengesellschaft und Söhne"
     title = "Weekly leads of the EMEA enterprise team"
-    path = write_report(frame, tmp_path / "report.html", title=title, grade_cuts=CUTS)
+    path = write_report(
+        frame, tmp_path / "report.html", title=title, grade_cuts=CUTS,
+        accounts=make_accounts(frame), history=make_history(frame),
+    )  # fmt: skip
     probe_page = tmp_path / "probe.html"
     probe_page.write_text(PROBE.replace("WIDTH", str(width)), encoding="utf-8")
 
@@ -729,6 +1090,11 @@ def test_browser_fits_phone_and_wide_screens(chromium: str, tmp_path: Path, widt
         assert seen["small"] == []
         assert seen["texts"] > 200
     assert probe["open"]["cards"] == 2
+    assert probe["open"]["changes"] == 2  # each card says what changed since the last run
+    assert probe["open"]["lines"] == 2  # and has its score history
+    assert probe["grid"] == 9
+    assert probe["accounts"] == frame["account_id"].nunique()
+    assert probe["fromAccount"]["contact"] in probe["fromAccount"]["opened"]
     customer, prospect = probe["already"]
     assert customer["bars"] == len(CRITERIA)
     assert prospect["heading"] == "Prospect: already a prospect"
@@ -753,7 +1119,7 @@ def test_browser_fits_phone_and_wide_screens(chromium: str, tmp_path: Path, widt
 def test_report_snapshot() -> None:
     """The page for a fixed scores table, byte for byte (tests/snapshots/report*.html); the
     report embeds no time of its own, so any difference is a change of the output."""
-    frame = make_scores(12, seed=3)
+    frame = with_grid(with_history(make_scores(12, seed=3)))
     check_snapshot(
         "report.html", render_report(frame, title="Snapshot", max_leads=10, grade_cuts=CUTS)
     )

@@ -667,6 +667,21 @@ def check(
     help="The scorer that wrote the scores (folder or models:/...): the grade legend then "
     "gives each grade's P(customer) cut point.",
 )
+@click.option(
+    "--accounts",
+    "accounts_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The account table of the same run (leadscore score --accounts), .parquet or .csv: "
+    "the report then has an accounts view.",
+)
+@click.option(
+    "--history",
+    "history_location",
+    default=None,
+    help="The score history (folder or SQLAlchemy URL, as leadscore score --history): each "
+    "lead's card then has a line of its score over the last runs.",
+)
 @_tracking_option
 @_handles_errors
 def report(
@@ -675,14 +690,30 @@ def report(
     title: str,
     max_leads: int,
     model: str | None,
+    accounts_file: Path | None,
+    history_location: str | None,
     tracking_uri: str | None,
 ) -> None:
     """Write the sales-ops HTML report of a scores table: one self-contained file."""
-    from leadscore.report import read_scores, write_report
+    from leadscore.report import read_accounts, read_scores, write_report
 
     scores = read_scores(scores_file)
+    accounts = None if accounts_file is None else read_accounts(accounts_file)
+    history = None
+    if history_location is not None:
+        from leadscore.history import open_history
+
+        history = open_history(history_location).read()
     cuts = None if model is None else _load_model(model, tracking_uri).grade_cuts()
-    write_report(scores, out_file, title=title, max_leads=max_leads, grade_cuts=cuts)
+    write_report(
+        scores,
+        out_file,
+        title=title,
+        max_leads=max_leads,
+        grade_cuts=cuts,
+        accounts=accounts,
+        history=history,
+    )
     out.print(f"Wrote the report of {len(scores):,} leads to {out_file}")
 
 

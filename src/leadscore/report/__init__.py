@@ -15,16 +15,20 @@ True
 
 The package's modules, one job each: ``_scores`` (the scores table: validation, reading,
 ranking, importance, reasons), ``_charts`` (SVG chart geometry), ``_cards`` (a view per lead
-shown) and ``_page`` (the page: template, rendering, atomic write).
+shown), ``_accounts`` (the account table: validation, reading, its data block) and
+``_page`` (the page: template, rendering, atomic write).
 """
 
+from leadscore.report._accounts import read_accounts, validate_accounts
 from leadscore.report._page import render_report, write_report
 from leadscore.report._scores import criteria_importance, read_scores, validate_scores
 
 __all__ = [
     "criteria_importance",
+    "read_accounts",
     "read_scores",
     "render_report",
+    "validate_accounts",
     "validate_scores",
     "write_report",
 ]

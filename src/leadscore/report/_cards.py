@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from leadscore.domain import CRITERIA
+from leadscore.errors import SchemaError
 from leadscore.report._charts import CRITERION_LABELS
-from leadscore.report._scores import TARGET_PREFIXES, parse_reasons
+from leadscore.report._scores import TARGET_PREFIXES, Reason, parse_changes, parse_reasons
 
 __all__ = [
     "COLUMNS",
@@ -30,6 +32,7 @@ __all__ = [
     "already_prospect",
     "criteria_scale",
     "explained_targets",
+    "history_fields",
     "lead_block",
     "table_columns",
 ]
@@ -37,6 +40,10 @@ __all__ = [
 
 #: How many reasons the lead table shows per lead (the cards show them all).
 TOP_REASONS: Final = 3
+
+
+#: The most recent runs of the score history a card's history line shows.
+HISTORY_RUNS: Final = 30
 
 
 #: Decimals kept in the data block: contributions as the card shows them, probabilities
@@ -68,6 +75,8 @@ COLUMNS: Final = (
     Column("account", "Account", "text", needs="account_id"),
     Column("grade", "Grade", "grade"),
     Column("score", "Score", "score", numeric=True),
+    Column("scoreChange", "Trend", "trend", numeric=True, needs="trend"),
+    Column("fitEngagement", "Fit × eng.", "text", needs="fit_engagement"),
     Column("pCustomer", "P(customer)", "percent", numeric=True),
     Column("pProspect", "P(prospect)", "percent", numeric=True),
     Column("reasons", "Top reasons", "reasons", sortable=False),
@@ -137,15 +146,83 @@ class _TextTable:
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
 
-    def refs(self, values: pd.Series) -> list[list[int]]:
+    def refs(
+        self, values: pd.Series, parse: Callable[[object], list[Reason]] = parse_reasons
+    ) -> list[list[int]]:
         out = []
         for text in values.tolist():
-            entries = [self._SIGN[r.kind] + r.text for r in parse_reasons(text)]
+            entries = [self._SIGN[r.kind] + r.text for r in parse(text)]
             out.append([self.index.setdefault(entry, len(self.index)) for entry in entries])
         return out
 
 
-def lead_block(shown: pd.DataFrame, scale: float) -> dict[str, Any]:
+def _whole(values: pd.Series) -> list[int | None]:
+    return [None if pd.isna(v) else int(v) for v in values.tolist()]
+
+
+def _change_fields(shown: pd.DataFrame, texts: _TextTable) -> dict[str, Any]:
+    """The trend of each lead against the previous run (:mod:`leadscore.history`), when the
+    table has it: ``trend``, ``scoreChange`` and ``previousScore`` (null when not compared),
+    ``previousAsOf`` (a date) and ``changes`` (indexes into ``texts``: the sign, then the
+    points and what moved them)."""
+    if "trend" not in shown.columns:
+        return {}
+    fields: dict[str, Any] = {"trend": _texts(shown["trend"])}
+    if "score_change" in shown.columns:
+        fields["scoreChange"] = _whole(shown["score_change"])
+    if "previous_score" in shown.columns:
+        fields["previousScore"] = _whole(shown["previous_score"])
+    if "previous_as_of" in shown.columns:
+        days = shown["previous_as_of"].dt.strftime("%Y-%m-%d")
+        fields["previousAsOf"] = [v if isinstance(v, str) else None for v in days.tolist()]
+    if "change_reasons" in shown.columns:
+        fields["changes"] = texts.refs(shown["change_reasons"], parse_changes)
+    return fields
+
+
+def history_fields(shown: pd.DataFrame, history: pd.DataFrame) -> dict[str, Any]:
+    """Each lead's score over the last :data:`HISTORY_RUNS` runs of a score history
+    (:meth:`leadscore.history.ParquetHistory.read`): ``historyDates`` (the runs' days) and
+    ``history`` (per lead, its score on each day, null when it was not scored).
+
+    Raises
+    ------
+    SchemaError
+        When the history lacks ``as_of``, ``contact_id`` or ``score``.
+
+    Examples
+    --------
+    >>> runs = pd.DataFrame({"as_of": ["2026-01-01", "2026-01-02", "2026-01-02"],
+    ...                      "contact_id": ["c1", "c1", "c2"], "score": [50, 62, 40]})
+    >>> history_fields(pd.DataFrame({"contact_id": ["c2", "c1"]}), runs)
+    {'historyDates': ['2026-01-01', '2026-01-02'], 'history': [[None, 40], [50, 62]]}
+    """
+    missing = [c for c in ("as_of", "contact_id", "score") if c not in history.columns]
+    if missing:
+        raise SchemaError(
+            "history", missing[0], "missing: not a score history",
+            values=missing, hint="give the history folder or URL the scoring job writes",
+        )  # fmt: skip
+    days = pd.to_datetime(history["as_of"].astype("str"), utc=True).dt.strftime("%Y-%m-%d")
+    runs = pd.DataFrame(
+        {"day": days, "contact": history["contact_id"].astype("str"), "score": history["score"]}
+    )
+    dates = sorted(runs["day"].dropna().unique())[-HISTORY_RUNS:]
+    wide = (
+        runs[runs["day"].isin(dates)]
+        .drop_duplicates(["contact", "day"], keep="last")
+        .pivot(index="contact", columns="day", values="score")
+        .reindex(index=shown["contact_id"].astype("str"), columns=dates)
+    )
+    return {
+        "historyDates": list(dates),
+        "history": [[None if pd.isna(v) else int(v) for v in row] for row in wide.to_numpy()],
+    }
+
+
+def lead_block(
+    shown: pd.DataFrame, scale: float, history: pd.DataFrame | None = None
+) -> dict[str, Any]:
     """The data block of the leads shown (in rank order) for the page's script.
 
     Returns a JSON-ready mapping: ``columns`` (the table's, see :data:`COLUMNS`), ``criteria``
@@ -186,6 +263,14 @@ def lead_block(shown: pd.DataFrame, scale: float) -> dict[str, Any]:
         leads["prospectGrade"] = _texts(shown["prospect_grade"])
     if "prospect_reasons" in shown.columns:
         leads["prospectReasons"] = texts.refs(shown["prospect_reasons"])
+    leads.update(_change_fields(shown, texts))
+    if "fit_engagement" in shown.columns:
+        leads["fitEngagement"] = _texts(shown["fit_engagement"])
+    dates: list[str] = []
+    if history is not None:
+        fields = history_fields(shown, history)
+        dates = fields["historyDates"]
+        leads["history"] = fields["history"]
     leads["alreadyProspect"] = np.flatnonzero(already_prospect(shown)).tolist()
     return {
         "columns": [
@@ -199,6 +284,7 @@ def lead_block(shown: pd.DataFrame, scale: float) -> dict[str, Any]:
         "targets": targets,
         "scale": round(scale, 4),
         "topReasons": TOP_REASONS,
+        "historyDates": dates,
         "texts": list(texts.index),
         "leads": leads,
     }

@@ -15,7 +15,12 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from leadscore.report._scores import GRADE_LETTERS, criteria_importance
+from leadscore.report._scores import (
+    ENGAGEMENT_DIGITS,
+    FIT_LETTERS,
+    GRADE_LETTERS,
+    criteria_importance,
+)
 from leadscore.scorer import GRADES
 
 __all__ = [
@@ -23,6 +28,8 @@ __all__ = [
     "Bar",
     "Chart",
     "GradeBand",
+    "GridCell",
+    "fit_engagement_grid",
     "format_percent",
     "format_signed",
     "grade_bands",
@@ -262,3 +269,49 @@ def score_histogram(scores: pd.DataFrame) -> Chart:
         description="; ".join(f"scores {b.label}: {b.value} leads" for b in bars),
         bars=tuple(bars),
     )  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class GridCell:
+    """One cell of the fit x engagement grid: today's leads in it (``count``, ``share`` of
+    all leads), their mean ``P(customer)`` (the cell's expected conversion rate) and
+    ``level`` 0-4, how dark the cell is drawn (by its share)."""
+
+    cell: str
+    count: int
+    share: str
+    conversion: str
+    level: int
+
+
+def fit_engagement_grid(scores: pd.DataFrame) -> list[list[GridCell]] | None:
+    """The fit x engagement grid (:mod:`leadscore.fit_engagement`) of today's leads: one row
+    per fit letter (A-C), one cell per engagement digit (1-3); None without the column.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"fit_engagement": ["A1", "A1", "C3", None],
+    ...                        "p_customer": [0.4, 0.2, 0.01, 0.1]})
+    >>> a1 = fit_engagement_grid(scores)[0][0]
+    >>> a1.cell, a1.count, a1.share, a1.conversion
+    ('A1', 2, '50%', '30.0%')
+    """
+    if "fit_engagement" not in scores.columns:
+        return None
+    total = max(len(scores), 1)
+    groups = scores.groupby("fit_engagement", dropna=True)["p_customer"]
+    counts, means = groups.size(), groups.mean()
+    largest = max(int(counts.max()) if len(counts) else 0, 1)
+    return [
+        [
+            GridCell(
+                cell=cell,
+                count=(count := int(counts.get(cell, 0))),
+                share=f"{count / total:.0%}",
+                conversion=format_percent(float(means[cell])) if count else MISSING_TEXT,
+                level=math.ceil(4 * count / largest),
+            )
+            for cell in (f"{letter}{digit}" for digit in ENGAGEMENT_DIGITS)
+        ]
+        for letter in FIT_LETTERS
+    ]

@@ -34,9 +34,11 @@ import pandas as pd
 
 from leadscore._io import atomic_path
 from leadscore.errors import ConfigError
+from leadscore.report._accounts import account_block, validate_accounts
 from leadscore.report._cards import criteria_scale, explained_targets, lead_block, table_columns
 from leadscore.report._charts import (
     MISSING_TEXT,
+    fit_engagement_grid,
     grade_bands,
     grade_chart,
     importance_chart,
@@ -98,6 +100,8 @@ def render_report(
     title: str = "Lead scores",
     max_leads: int = 1000,
     grade_cuts: Mapping[str, float] | None = None,
+    accounts: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
 ) -> str:
     """Render a scores table as one self-contained HTML page for sales ops.
 
@@ -117,6 +121,13 @@ def render_report(
         The lowest ``p_customer`` of each grade, from the model that scored the table
         (:meth:`leadscore.LeadScorer.grade_cuts`): the grade legend then states each grade as
         a probability. Without it, each grade is stated by its score range.
+    accounts : DataFrame, optional
+        The account table of the same run (:func:`leadscore.accounts.account_scores`, or
+        ``leadscore score --accounts``): the page then has an accounts view, best account
+        first, of at most ``max_leads`` accounts.
+    history : DataFrame, optional
+        The score history (``leadscore.history.open_history(...).read()``): each lead's
+        card then has a line of its score over the last runs.
 
     Returns
     -------
@@ -146,6 +157,7 @@ def render_report(
         raise ConfigError(f"max_leads must be a positive integer, got {max_leads!r}")
     _check_cuts(grade_cuts)
     table = validate_scores(scores)
+    account_table = None if accounts is None else validate_accounts(accounts)
     ranked = rank_leads(table)
     shown = ranked.head(max_leads)
     scale = criteria_scale(shown)
@@ -177,10 +189,24 @@ def render_report(
         "grade_chart": grade_chart(bands),
         "score_chart": score_histogram(table),
         "importance": importance,
+        "grid": fit_engagement_grid(table),
         "scale_text": f"{scale:.2f}",
-        "data": _script_json(lead_block(shown, scale)),
+        "data": _script_json(lead_block(shown, scale, history)),
+        "accounts": None if account_table is None else _accounts_context(account_table, max_leads),
     }
     return _environment().get_template("report.html.j2").render(context)
+
+
+def _accounts_context(accounts: pd.DataFrame, max_accounts: int) -> dict[str, Any]:
+    total = len(accounts)
+    return {
+        "total": total,
+        "total_text": f"{total:,}",
+        "shown_text": f"{min(total, max_accounts):,}",
+        "capped": total > max_accounts,
+        "coverage": any(c in accounts for c in ("decision_maker_engaged", "blocker_present")),
+        "data": _script_json(account_block(accounts, max_accounts)),
+    }
 
 
 def _check_cuts(cuts: Mapping[str, float] | None) -> None:
@@ -203,6 +229,8 @@ def write_report(
     title: str = "Lead scores",
     max_leads: int = 1000,
     grade_cuts: Mapping[str, float] | None = None,
+    accounts: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
 ) -> Path:
     """Render the report (see :func:`render_report`) and write it to ``path`` atomically.
 
@@ -218,7 +246,14 @@ def write_report(
     >>> path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     True
     """
-    html = render_report(scores, title=title, max_leads=max_leads, grade_cuts=grade_cuts)
+    html = render_report(
+        scores,
+        title=title,
+        max_leads=max_leads,
+        grade_cuts=grade_cuts,
+        accounts=accounts,
+        history=history,
+    )
     path = Path(path)
     with atomic_path(path) as tmp:
         tmp.write_text(html, encoding="utf-8")

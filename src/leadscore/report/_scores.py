@@ -21,11 +21,15 @@ from leadscore.domain import CRITERIA
 from leadscore.errors import ConfigError, DataNotFoundError, SchemaError
 
 __all__ = [
+    "ENGAGEMENT_DIGITS",
+    "FIT_LETTERS",
     "GRADE_LETTERS",
     "REQUIRED_COLUMNS",
     "TARGET_PREFIXES",
+    "TRENDS",
     "Reason",
     "criteria_importance",
+    "parse_changes",
     "parse_reasons",
     "rank_leads",
     "read_scores",
@@ -58,7 +62,21 @@ TEXT_COLUMNS: Final = (
     "reason_codes",
     "prospect_reason_codes",
     "model_version",
+    "trend",
+    "change_reasons",
+    "change_codes",
+    "fit_letter",
+    "fit_engagement",
 )
+
+
+#: The values of the history's ``trend`` column (:mod:`leadscore.history`).
+TRENDS: Final = ("rising", "steady", "falling", "new", "model changed")
+
+
+#: The letters and digits of the fit x engagement grid (:mod:`leadscore.fit_engagement`).
+FIT_LETTERS: Final = ("A", "B", "C")
+ENGAGEMENT_DIGITS: Final = (1, 2, 3)
 
 
 def _rows(mask: pd.Series) -> list[str]:
@@ -130,6 +148,45 @@ def _grades(values: pd.Series, column: str, *, nullable: bool) -> pd.Series:
     return grades
 
 
+def _one_of(allowed: tuple[str, ...]) -> Callable[[pd.Series, str], pd.Series]:
+    """A nullable text column whose values must be among ``allowed``."""
+
+    def convert(values: pd.Series, column: str) -> pd.Series:
+        text = _text(values, column)
+        unknown = text.notna() & ~text.isin(allowed)
+        if unknown.any():
+            raise SchemaError(
+                TABLE, column, f"unknown values; expected one of {', '.join(allowed)}",
+                values=text[unknown], count=int(unknown.sum()),
+            )  # fmt: skip
+        return text
+
+    return convert
+
+
+def _changes(values: pd.Series, column: str) -> pd.Series:
+    """Whole score changes, -98 to +98, missing for contacts not compared."""
+    numbers = _numbers(values, column, nullable=True, low=-98, high=98)
+    fractional = numbers.notna() & (numbers != np.floor(numbers))
+    if fractional.any():
+        raise SchemaError(
+            TABLE, column, "wrong type: expected whole points",
+            values=numbers[fractional], count=int(fractional.sum()),
+        )  # fmt: skip
+    return numbers.astype("Int64")
+
+
+def _digits(values: pd.Series, column: str) -> pd.Series:
+    numbers = _numbers(values, column, nullable=True)
+    unknown = numbers.notna() & ~numbers.isin(ENGAGEMENT_DIGITS)
+    if unknown.any():
+        raise SchemaError(
+            TABLE, column, "unknown values; expected 1, 2 or 3",
+            values=numbers[unknown], count=int(unknown.sum()),
+        )  # fmt: skip
+    return numbers.astype("Int64")
+
+
 def _text(values: pd.Series, column: str) -> pd.Series:
     if (
         pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values)
@@ -168,6 +225,14 @@ def _converter(column: str) -> Callable[[pd.Series, str], pd.Series] | None:
         "reasons": _text,
         "reason_codes": _text,
         "model_version": _text,
+        "trend": _one_of(TRENDS),
+        "score_change": _changes,
+        "previous_score": functools.partial(_integers, nullable=True),
+        "previous_as_of": _times,
+        "change_reasons": _text,
+        "fit_letter": _one_of(FIT_LETTERS),
+        "engagement_digit": _digits,
+        "fit_engagement": _one_of(tuple(f"{a}{d}" for a in FIT_LETTERS for d in ENGAGEMENT_DIGITS)),
     }
     return converters.get(column)
 
@@ -348,3 +413,31 @@ def parse_reasons(text: object) -> list[Reason]:
         else:
             reasons.append(Reason("neutral", entry))
     return reasons
+
+
+_CHANGE = re.compile(r"([+\-−])(\d+(?:\.\d+)?):\s*(.*)", re.S)
+
+
+def parse_changes(text: object) -> list[Reason]:
+    """Split a ``change_reasons`` text (:mod:`leadscore.history`) into entries: each a move
+    of the score in points, up (``helped``) or down (``hurt``), and what moved it. The text
+    of an entry is its points without the sign, a colon and the words; an entry not in that
+    form is kept whole as ``neutral``.
+
+    Examples
+    --------
+    >>> changes = parse_changes("+12: Requested a demo 3 days ago; -0.4: No email open in 45 days")
+    >>> [(change.kind, change.text) for change in changes]
+    [('helped', '12: Requested a demo 3 days ago'), ('hurt', '0.4: No email open in 45 days')]
+    """
+    if not isinstance(text, str):
+        return []
+    changes: list[Reason] = []
+    for entry in _REASON_SPLIT.split(text.strip().rstrip(";")):
+        found = _CHANGE.fullmatch(entry)
+        if found:
+            sign, points, words = found.groups()
+            changes.append(Reason(_SIGNS[sign], f"{points}: {words.strip()}"))
+        elif entry:
+            changes.append(Reason("neutral", entry))
+    return changes

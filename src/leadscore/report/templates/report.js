@@ -87,10 +87,10 @@
     return node;
   }
 
-  function reasonList(refs, compact, limitTo) {
+  function reasonList(refs, compact, limitTo, table) {
     var list = el("ul", compact ? "reasons compact" : "reasons");
     refs.slice(0, limitTo || refs.length).forEach(function (ref) {
-      var entry = texts[ref];
+      var entry = (table || texts)[ref];
       var sign = entry.charAt(0);
       var kind = sign === "+" ? "helped" : sign === "-" ? "hurt" : "neutral";
       var item = el("li", "reason " + kind);
@@ -103,6 +103,126 @@
       list.appendChild(item);
     });
     return list;
+  }
+
+  /* The trend against the previous run: an arrow and the points gained or lost. */
+  var TRENDS = {
+    rising: ["\u25b2", "Rising"], falling: ["\u25bc", "Falling"], steady: ["\u2192", "Steady"],
+    "new": ["", "New"], "model changed": ["", "Model changed"]
+  };
+
+  function points(v) {
+    return v === null || v === undefined ? "" : v > 0 ? "+" + v : v < 0 ? "\u2212" + -v : "\u00b10";
+  }
+
+  function trendMark(i) {
+    var kind = leads.trend[i];
+    var known = TRENDS[kind];
+    if (!known) {
+      return el("span", "muted", MISSING);
+    }
+    var mark = el("span", "trend trend-" + kind.replace(" ", "-"));
+    var change = leads.scoreChange ? leads.scoreChange[i] : null;
+    if (known[0]) {
+      mark.appendChild(el("span", "arrow", known[0])).setAttribute("aria-hidden", "true");
+      mark.appendChild(el("span", "visually-hidden", known[1] + " "));
+      mark.appendChild(document.createTextNode(points(change)));
+    } else {
+      mark.textContent = kind === "new" ? "new" : "model changed";
+    }
+    var since = leads.previousAsOf && leads.previousAsOf[i] ? " since " + leads.previousAsOf[i] : "";
+    mark.title = known[1] + (change === null || change === undefined ? "" : ", " + points(change) +
+      " points") + since;
+    return mark;
+  }
+
+  function changeSection(i) {
+    var section = el("section", "changes");
+    section.setAttribute("aria-label", "Change since the previous run");
+    var kind = leads.trend[i];
+    var line = el("p", "change-line");
+    line.appendChild(trendMark(i));
+    var previous = leads.previousScore ? leads.previousScore[i] : null;
+    var since = leads.previousAsOf && leads.previousAsOf[i] ? leads.previousAsOf[i] : null;
+    var said;
+    if (kind === "new") {
+      said = " Not scored in the previous run.";
+    } else if (kind === "model changed") {
+      said = " Scored by another model version" + (since ? " on " + since : "") +
+        (previous === null || previous === undefined ? "" : " (score " + previous + ")") +
+        ": the scores are not compared.";
+    } else {
+      said = " Score " + (previous === null || previous === undefined ? MISSING : previous) +
+        " \u2192 " + leads.score[i] + (since ? " since " + since : "") + ".";
+    }
+    line.appendChild(document.createTextNode(said));
+    section.appendChild(line);
+    var refs = leads.changes ? leads.changes[i] || [] : [];
+    if (refs.length) {
+      var list = el("ul", "reasons changes-list");
+      list.setAttribute("aria-label", "Why the score changed, in points");
+      refs.forEach(function (ref) {
+        var entry = texts[ref];
+        var sign = entry.charAt(0);
+        var kind = sign === "+" ? "helped" : sign === "-" ? "hurt" : "neutral";
+        var item = el("li", "reason " + kind);
+        var text = entry.slice(1);
+        var colon = text.indexOf(": ");
+        if (kind !== "neutral" && colon > 0) {
+          item.appendChild(el("strong", "change-points",
+            (kind === "helped" ? "+" : "\u2212") + text.slice(0, colon) + " pts"));
+          text = " " + text.slice(colon + 2);
+        }
+        item.appendChild(document.createTextNode(text));
+        list.appendChild(item);
+      });
+      section.appendChild(list);
+    }
+    return section;
+  }
+
+  /* The lead's score over the runs of the history: a bar per run (1-99, empty when the lead
+     was not scored) and its first and last point in words. */
+  function historySection(i) {
+    var dates = data.historyDates;
+    var scores = leads.history[i];
+    var points = [];
+    scores.forEach(function (score, k) {
+      if (score !== null) {
+        points.push([k, score]);
+      }
+    });
+    var section = el("section", "history");
+    section.setAttribute("aria-label", "Score history");
+    if (!points.length) {
+      section.appendChild(el("p", "muted", "Not in the score history."));
+      return section;
+    }
+    var chart = el("div", "history-line");
+    chart.setAttribute("role", "img");
+    chart.setAttribute("aria-label", "Score by run: " + points.map(function (p) {
+      return dates[p[0]] + " " + p[1];
+    }).join("; "));
+    scores.forEach(function (score, k) {
+      var slot = el("span", "history-slot");
+      slot.title = dates[k] + ": " + (score === null ? "not scored" : "score " + score);
+      if (score !== null) {
+        var bar = el("span", "history-bar");
+        bar.style.height = score + "%";
+        slot.appendChild(bar);
+      }
+      chart.appendChild(slot);
+    });
+    var first = points[0];
+    var last = points[points.length - 1];
+    var said = "Score history: " + first[1] + " on " + dates[first[0]];
+    if (points.length > 1) {
+      said += " \u2192 " + last[1] + " on " + dates[last[0]];
+    }
+    said += " (" + points.length + " of the last " + dates.length + (dates.length === 1 ? " run)" : " runs)");
+    section.appendChild(el("p", "history-text", said));
+    section.appendChild(chart);
+    return section;
   }
 
   function value(key, i) {
@@ -142,6 +262,7 @@
       cell.appendChild(document.createTextNode(String(leads.score[i])));
       td.appendChild(cell);
     },
+    trend: function (td, i) { td.appendChild(trendMark(i)); },
     percent: function (td, i, column) { td.textContent = percent(value(column.key, i)); },
     reasons: function (td, i) {
       var refs = leads.reasons[i];
@@ -272,6 +393,12 @@
     close.setAttribute("aria-label", "Close the card of " + leads.contact[i]);
     head.appendChild(close);
     article.appendChild(head);
+    if (leads.trend) {
+      article.appendChild(changeSection(i));
+    }
+    if (leads.history) {
+      article.appendChild(historySection(i));
+    }
     var targets = el("div", "targets");
     data.targets.forEach(function (target) { targets.appendChild(targetSection(target, i)); });
     article.appendChild(targets);
@@ -454,5 +581,124 @@
   if (wanted && Number(wanted[1]) >= 1 && Number(wanted[1]) <= total) {
     toggle(Number(wanted[1]) - 1, true);
   }
+  /* -- The accounts view (#account-data), when the report has one ----------------------- */
+
+  var accountSource = document.getElementById("account-data");
+  var accountTable = document.getElementById("account-table");
+  if (accountSource && accountTable) {
+    var accountData = JSON.parse(accountSource.textContent);
+    var accounts = accountData.accounts;
+    var accountBody = accountTable.tBodies[0];
+    var accountMore = document.getElementById("account-more");
+    var accountLimit = PAGE;
+    var coverage = Boolean(accounts.dm || accounts.blocker);
+    var leadIndex = null;
+
+    var yesNo = function (flag, yes, no) {
+      return flag === true ? yes : flag === false ? no : null;
+    };
+
+    var accountRow = function (a) {
+      var tr = el("tr", "lead account-row");
+      tr.id = "account-" + (a + 1);
+      tr.setAttribute("role", "row");
+      tr.dataset.account = accounts.account[a];
+      var cells = [];
+      var add = function (className, label) {
+        var td = el("td", className);
+        td.setAttribute("role", "cell");
+        td.dataset.label = label;
+        tr.appendChild(td);
+        cells.push(td);
+        return td;
+      };
+      add("cell-rank num", "#").textContent = String(a + 1);
+      add("cell-contact cell-account-name", "Account").appendChild(el("strong", null, accounts.account[a]));
+      add("cell-grade", "Grade").appendChild(badge(accounts.grade[a]));
+      var score = add("cell-score num", "Score");
+      score.textContent = String(accounts.score[a]);
+      add("cell-pAccount kind-percent num", "P(account)").textContent = percent(accounts.pAccount[a]);
+      add("cell-contacts kind-percent num", "Contacts").textContent = thousands(accounts.contacts[a]);
+      var top = add("cell-top", "Top contacts");
+      accounts.top[a].forEach(function (pair, k) {
+        if (k) {
+          top.appendChild(document.createTextNode(", "));
+        }
+        var link = el("button", "open-card top-contact", pair[0]);
+        link.type = "button";
+        link.dataset.contact = pair[0];
+        link.title = "Open the card of " + pair[0] + (pair[1] ? " (score " + pair[1] + ")" : "");
+        top.appendChild(link);
+        if (pair[1]) {
+          top.appendChild(el("span", "muted", " " + pair[1]));
+        }
+      });
+      if (coverage) {
+        var group = add("cell-coverage", "Buying group");
+        var said = [
+          yesNo(accounts.dm ? accounts.dm[a] : null, "decision maker engaged", "no decision maker engaged"),
+          yesNo(accounts.blocker ? accounts.blocker[a] : null, "blocker present", "no blocker")
+        ].filter(function (text) { return text !== null; });
+        if (said.length) {
+          group.textContent = said.join("; ");
+        } else {
+          group.appendChild(el("span", "muted", MISSING));
+        }
+      }
+      var reasons = add("kind-reasons cell-account-reasons", "Reasons");
+      if (accounts.reasons[a].length) {
+        reasons.appendChild(reasonList(accounts.reasons[a], true, 0, accountData.texts));
+      } else {
+        reasons.appendChild(el("span", "muted", "No reasons recorded"));
+      }
+      return tr;
+    };
+
+    var drawAccounts = function () {
+      var fragment = document.createDocumentFragment();
+      var count = Math.min(accountLimit, accounts.account.length);
+      for (var a = 0; a < count; a += 1) {
+        fragment.appendChild(accountRow(a));
+      }
+      accountBody.textContent = "";
+      accountBody.appendChild(fragment);
+      if (accountMore) {
+        var left = accounts.account.length - count;
+        accountMore.hidden = left <= 0;
+        accountMore.textContent = "Show " + thousands(Math.min(PAGE, left)) + " more of " +
+          thousands(left) + " accounts";
+      }
+    };
+
+    accountBody.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-contact]");
+      if (!button) {
+        return;
+      }
+      if (leadIndex === null) {
+        leadIndex = {};
+        leads.contact.forEach(function (contact, i) { leadIndex[contact] = i; });
+      }
+      var i = leadIndex[button.dataset.contact];
+      if (i === undefined) {
+        button.title = button.dataset.contact + " is not among the leads listed in this report";
+        return;
+      }
+      if (order.indexOf(i) === -1) {
+        search.value = "";
+        grade.value = "";
+        applyFilter();
+      }
+      toggle(i, true);
+    });
+    if (accountMore) {
+      accountMore.addEventListener("click", function () {
+        accountLimit += PAGE;
+        drawAccounts();
+      });
+    }
+    drawAccounts();
+  }
+
   root.setAttribute("data-ready-ms", String(Math.round(performance.now())));
 })();
