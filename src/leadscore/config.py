@@ -82,7 +82,7 @@ def _plain(value: Any) -> Any:
 
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
-    """How a CRM export maps onto the data contract (DESIGN section 3).
+    """How a CRM export maps onto the data contract (docs/data-contract.md).
 
     Parameters
     ----------
@@ -134,7 +134,7 @@ class DataConfig:
 
 @dataclasses.dataclass(frozen=True)
 class FeatureConfig:
-    """Parameters of the point-in-time features (DESIGN section 2 and 4).
+    """Parameters of the point-in-time features (docs/reference/features.md).
 
     Parameters
     ----------
@@ -271,7 +271,7 @@ class FeatureConfig:
 
 @dataclasses.dataclass(frozen=True)
 class LabelConfig:
-    """Prediction horizons of the targets (DESIGN section 4).
+    """Prediction horizons of the targets: a label is 1 when the contact reaches the stage within the horizon after a cutoff.
 
     A label for target T at cutoff ``t`` is 1 when the contact first reaches T in
     ``[t, t + horizon)``.
