@@ -271,7 +271,7 @@ class FeatureConfig:
 
 @dataclasses.dataclass(frozen=True)
 class LabelConfig:
-    """Prediction horizons of the targets: a label is 1 when the contact reaches the stage within the horizon after a cutoff.
+    """Prediction horizons of the targets.
 
     A label for target T at cutoff ``t`` is 1 when the contact first reaches T in
     ``[t, t + horizon)``.
