@@ -24,27 +24,10 @@ from typing import Any
 import pandas as pd
 
 import leadscore as ls
+from _exports import export_folder, scorer_folder
 from _measure import measure
 
 AS_OF = "2025-12-01"
-
-
-def _model(cache: Path) -> Path:
-    folder = cache / "model"
-    if not (folder / "scorer.json").exists():
-        crm = ls.make_crm(20_000, seed=0)
-        table = ls.build_training_table(
-            crm, pd.date_range("2024-03-01", periods=18, freq="MS", tz="UTC")
-        )
-        ls.LeadScorer(random_state=0).fit(table).save(folder)
-    return folder
-
-
-def _export(cache: Path, contacts: int) -> Path:
-    folder = cache / f"crm-{contacts}"
-    if not (folder / "contacts.parquet").exists():
-        ls.make_crm(contacts, seed=1).write(folder)
-    return folder
 
 
 def _score(data: Path, model: Path, out: Path, chunk_size: int, reasons: bool) -> dict[str, Any]:
@@ -64,10 +47,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
-    model = _model(args.cache)
+    model = scorer_folder(args.cache)
     rows = []
     for size in args.sizes:
-        data = _export(args.cache, size)
+        data = export_folder(args.cache, size)
         reasons = size <= args.reasons_up_to
         out = args.cache / f"scores-{size}.parquet"
         run = measure(_score, data, model, out, args.chunk_size, reasons)

@@ -17,31 +17,12 @@ import time
 import warnings
 from pathlib import Path
 
-import pandas as pd
-
 import leadscore as ls
+from _exports import export_folder, scorer_folder
 from leadscore import spark as lsp
 from leadscore.errors import DataWarning
 
 AS_OF = "2025-12-01"
-
-
-def _model(cache: Path) -> Path:
-    folder = cache / "model"
-    if not (folder / "scorer.json").exists():
-        crm = ls.make_crm(20_000, seed=0)
-        table = ls.build_training_table(
-            crm, pd.date_range("2024-03-01", periods=18, freq="MS", tz="UTC")
-        )
-        ls.LeadScorer(random_state=0).fit(table).save(folder)
-    return folder
-
-
-def _export(cache: Path, contacts: int) -> Path:
-    folder = cache / f"crm-{contacts}"
-    if not (folder / "contacts.parquet").exists():
-        ls.make_crm(contacts, seed=1).write(folder)
-    return folder
 
 
 def _line(engine: str, done: ls.scoring.ScoringSummary, seconds: float) -> str:
@@ -62,7 +43,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "ls-bench")
     args = parser.parse_args()
     warnings.simplefilter("ignore", DataWarning)
-    model, data = _model(args.cache), _export(args.cache, args.contacts)
+    model, data = scorer_folder(args.cache), export_folder(args.cache, args.contacts)
     out = Path(tempfile.mkdtemp(prefix="ls-bench-spark-"))
     print(f"{args.contacts:,} contacts, as of {AS_OF}, reasons {not args.no_reasons}")
 

@@ -17,13 +17,24 @@ closes, say) shows as a large shift instead of hiding. Usual reading: below 0.1 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["REFERENCE_FILE", "WARN_ABOVE", "DriftCounter", "population_stability", "reference"]
+from leadscore.errors import DataWarning
+
+__all__ = [
+    "REFERENCE_FILE",
+    "WARN_ABOVE",
+    "DriftCounter",
+    "DriftSummary",
+    "population_stability",
+    "reference",
+    "summarise",
+]
 
 #: File name of the reference distributions in a saved scorer's folder.
 REFERENCE_FILE = "drift_reference.json"
@@ -188,3 +199,37 @@ class DriftCounter:
         return table.sort_values(
             ["psi", "name"], ascending=[False, True], kind="stable"
         ).reset_index(drop=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class DriftSummary:
+    """What a scoring run says about drift: the drift file, its largest shifts, its notes."""
+
+    table: pd.DataFrame
+    top: list[dict[str, Any]]
+    notes: list[str]
+
+
+def summarise(counter: DriftCounter | None) -> DriftSummary:
+    """The drift table of a run, its five largest shifts, and a :class:`DataWarning` per
+    feature or probability above :data:`WARN_ABOVE` (``None``: a model without a reference)."""
+    if counter is None:
+        note = (
+            "note: this model was saved without a drift reference (saved before leadscore "
+            "kept one); retrain to watch drift. The drift file is empty."
+        )
+        return DriftSummary(pd.DataFrame(columns=["name", "kind", "psi", "level"]), [], [note])
+    table = counter.table()
+    top = [
+        {"name": name, "kind": kind, "psi": round(psi, 4)}
+        for name, kind, psi in table[["name", "kind", "psi"]].head(5).itertuples(index=False)
+    ]
+    for r in table[table["psi"] > WARN_ABOVE].itertuples():
+        warnings.warn(
+            f"drift: {r.kind} {r.name} has shifted since training (PSI {r.psi:.2f} > "
+            f"{WARN_ABOVE}; missing {r.reference_missing:.1%} in training, "
+            f"{r.scored_missing:.1%} now)",
+            DataWarning,
+            stacklevel=3,
+        )
+    return DriftSummary(table, top, [])

@@ -23,7 +23,6 @@ import contextlib
 import dataclasses
 import sys
 import time
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,8 +37,8 @@ from leadscore._io import atomic_path, format_of, to_json
 from leadscore.accounts import account_scores
 from leadscore.config import Config, load_config
 from leadscore.domain import CRITERIA, TARGETS
-from leadscore.drift import WARN_ABOVE, DriftCounter
-from leadscore.errors import ConfigError, DataWarning, LeadscoreError, TooManyRejectsError
+from leadscore.drift import DriftCounter, summarise
+from leadscore.errors import ConfigError, LeadscoreError, TooManyRejectsError
 from leadscore.explain import iter_chunks
 from leadscore.features import build_features
 from leadscore.triage import triage
@@ -563,30 +562,9 @@ def score_export(
                     "accounted for; nothing written (please report this)"
                 )
         _write_table(rejects, tmp[1], csv)
-        notes: list[str] = list(grid_notes)
-        top: list[dict[str, Any]] = []
-        if drift is None:
-            notes.append(
-                "note: this model was saved without a drift reference (saved before leadscore "
-                "kept one); retrain to watch drift. The drift file is empty."
-            )
-            drift_table = pd.DataFrame(columns=["name", "kind", "psi", "level"])
-        else:
-            drift_table = drift.table()
-            top = [
-                {"name": name, "kind": kind, "psi": round(psi, 4)}
-                for name, kind, psi in drift_table[["name", "kind", "psi"]]
-                .head(5)
-                .itertuples(index=False)
-            ]
-            for r in drift_table[drift_table["psi"] > WARN_ABOVE].itertuples():
-                warnings.warn(
-                    f"drift: {r.kind} {r.name} has shifted since training (PSI {r.psi:.2f} > "
-                    f"{WARN_ABOVE}; missing {r.reference_missing:.1%} in training, "
-                    f"{r.scored_missing:.1%} now)",
-                    DataWarning,
-                    stacklevel=2,
-                )
+        drift_summary = summarise(drift)
+        drift_table, top = drift_summary.table, drift_summary.top
+        notes: list[str] = [*grid_notes, *drift_summary.notes]
         _write_table(drift_table, tmp[2], True)
         if from_server and drift is not None:
             from leadscore.tracking import log_drift

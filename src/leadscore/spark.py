@@ -28,7 +28,6 @@ import os
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -839,8 +838,8 @@ def score_export(
     (Databricks, spark-submit); otherwise one is started on ``master``.
     """
     from leadscore._io import atomic_path, format_of
-    from leadscore.drift import WARN_ABOVE, DriftCounter
-    from leadscore.errors import DataWarning, TooManyRejectsError
+    from leadscore.drift import DriftCounter, summarise
+    from leadscore.errors import TooManyRejectsError
     from leadscore.scoring import ScoringSummary, output_paths, resolve_model
 
     started = time.perf_counter()
@@ -905,29 +904,11 @@ def score_export(
 
     tick = time.perf_counter()
     reference = getattr(scorer, "drift_reference_", None)
-    notes: list[str] = []
-    top: list[dict[str, Any]] = []
-    if reference is None:
-        notes.append(
-            "note: this model was saved without a drift reference; the drift file is empty."
-        )
-        drift_table = pd.DataFrame(columns=["name", "kind", "psi", "level"])
-    else:
+    counter = None
+    if reference is not None:
         counter = DriftCounter(reference, _drift_counts(batch, scores, reference))
-        drift_table = counter.table()
-        top = [
-            {"name": name, "kind": kind, "psi": round(psi, 4)}
-            for name, kind, psi in drift_table[["name", "kind", "psi"]]
-            .head(5)
-            .itertuples(index=False)
-        ]
-        for r in drift_table[drift_table["psi"] > WARN_ABOVE].itertuples():
-            warnings.warn(
-                f"drift: {r.kind} {r.name} has shifted since training (PSI {r.psi:.2f} > "
-                f"{WARN_ABOVE})",
-                DataWarning,
-                stacklevel=2,
-            )
+    drift_summary = summarise(counter)
+    drift_table, top, notes = drift_summary.table, drift_summary.top, drift_summary.notes
     seconds["drift"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
