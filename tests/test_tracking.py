@@ -26,6 +26,7 @@ from leadscore.tracking import (
     loggable_params,
     model_input,
     resolve_tracking_uri,
+    save_pyfunc,
 )
 
 
@@ -123,6 +124,23 @@ def test_runs_registry_and_champion(
     # and the scorer comes back from the registry as text and JSON
     loaded = load_scorer("models:/leadscore@champion", tracking_uri=uri)
     pd.testing.assert_frame_equal(loaded.score(crm, "2025-10-01"), expected)
+
+
+def test_a_pyfunc_folder_scores_like_the_scorer_without_a_tracking_server(
+    tmp_path: Path,
+    tables: tuple[pd.DataFrame, pd.DataFrame, ls.CRMData],
+    scorers: dict[str, ls.LeadScorer],
+) -> None:
+    crm = tables[2]
+    features = ls.build_features(crm, "2025-10-01")
+    folder = save_pyfunc(scorers["good"], tmp_path / "pyfunc", features)
+    assert not list(folder.rglob("*.pkl"))
+    model = mlflow.pyfunc.load_model(str(folder))
+    scores = model.predict(model_input(features), params={"as_of": "2025-10-01"})
+    pd.testing.assert_frame_equal(scores, scorers["good"].score(crm, "2025-10-01"))
+    fast = model.predict(features, params={"as_of": "2025-10-01", "reasons": False})
+    assert "reasons" not in fast
+    pd.testing.assert_series_equal(fast["score"], scores["score"])
 
 
 def test_pyfunc_model_defines_without_type_hint_warnings() -> None:

@@ -47,6 +47,7 @@ __all__ = [
     "log_drift",
     "log_training",
     "resolve_tracking_uri",
+    "save_pyfunc",
 ]
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
@@ -505,10 +506,9 @@ def _log_run(
     _log_plots(mlflow, scorer, test, work / "plots")
 
     scorer_dir = scorer.save(work / SCORER_ARTIFACT)
-    ids = [c for c in _ID_COLUMNS if c in test]
-    example = model_input(test[[*ids, *scorer.feature_names_]].head(5))
-    signature = _signature(example, scorer.scores(example))
-    info = _log_pyfunc(mlflow, scorer_dir, signature, example, model_name)
+    info = mlflow.pyfunc.log_model(
+        name="model", registered_model_name=model_name, **_pyfunc_args(scorer, scorer_dir, test)
+    )
     version = str(info.registered_model_version)
 
     client = mlflow.MlflowClient(uri)
@@ -526,20 +526,39 @@ def _log_run(
     return TrainingRun(run.info.run_id, info.model_uri, model_name, decision)
 
 
-def _log_pyfunc(
-    mlflow: Any, scorer_dir: Path, signature: Any, example: pd.DataFrame, model_name: str
-) -> Any:
+def _pyfunc_args(scorer: Any, scorer_dir: Path, features: pd.DataFrame) -> dict[str, Any]:
+    """What MLflow needs to write the pyfunc model of ``scorer`` (saved at ``scorer_dir``): the
+    model file, the scorer as an artifact, the signature and an example of ``features``."""
     from leadscore.pyfunc_model import SCORER_ARTIFACT
 
-    return mlflow.pyfunc.log_model(
-        name="model",
-        python_model=str(_PYFUNC_FILE),
-        artifacts={SCORER_ARTIFACT: str(scorer_dir)},
-        signature=signature,
-        input_example=example,
-        registered_model_name=model_name,
-        pip_requirements=_requirements(),
-    )
+    ids = [c for c in _ID_COLUMNS if c in features]
+    example = model_input(features[[*ids, *scorer.feature_names_]].head(5))
+    return {
+        "python_model": str(_PYFUNC_FILE),
+        "artifacts": {SCORER_ARTIFACT: str(scorer_dir)},
+        "signature": _signature(example, scorer.scores(example)),
+        "input_example": example,
+        "pip_requirements": _requirements(),
+    }
+
+
+def save_pyfunc(scorer: Any, path: str | Path, features: pd.DataFrame) -> Path:
+    """Write ``scorer`` as an MLflow pyfunc model folder at ``path``, without a tracking server.
+
+    The same model :func:`log_training` logs and registers (the scorer as LightGBM text and
+    JSON, the signature taken from ``features``: a feature table such as
+    :func:`leadscore.build_features` returns), for ``mlflow.pyfunc.load_model(path)`` or
+    ``mlflow.pyfunc.spark_udf(spark, path)``. ``path`` must not exist yet.
+    """
+    import mlflow
+
+    from leadscore.pyfunc_model import SCORER_ARTIFACT
+
+    target = Path(path)
+    with tempfile.TemporaryDirectory() as work:
+        scorer_dir = scorer.save(Path(work) / SCORER_ARTIFACT)
+        mlflow.pyfunc.save_model(str(target), **_pyfunc_args(scorer, scorer_dir, features))
+    return target
 
 
 def _requirements() -> list[str]:
