@@ -90,7 +90,11 @@ def blank_to_missing(values: pd.Series) -> pd.Series:
     [False, True, True]
     """
     text = values.astype("str")
-    return text.mask(text.str.strip() == "")
+    # classified in Arrow, no stripped copy of every value: empty, or whitespace alone
+    array = pa.array(text, from_pandas=True)
+    blank = pc.or_(pc.utf8_is_space(array), pc.equal(pc.binary_length(array), 0))
+    blank = np.asarray(pc.fill_null(blank, False).to_numpy(zero_copy_only=False), dtype=bool)
+    return text.mask(blank) if blank.any() else text
 
 
 def as_ids(values: pd.Series, table: str, column: str, *, nullable: bool) -> pd.Series:

@@ -159,9 +159,13 @@ class _Events:
 
     @classmethod
     def of(
-        cls, times: np.ndarray, key: np.ndarray, n_keys: int, half_life_us: float, reference: int
-    ) -> _Events:
-        weight = np.exp2((times - reference) / half_life_us)
+        cls, times: np.ndarray, key: np.ndarray, n_keys: int, half_life_us: float, reference: int,
+        weight: np.ndarray | None = None,
+    ) -> _Events:  # fmt: skip
+        """Events at ``times`` (ascending) of ``key``; ``weight``: their decay weights, when
+        already computed for the same times, reference and half-life."""
+        if weight is None:
+            weight = np.exp2((times - reference) / half_life_us)
         return cls(times, key, n_keys, weight, reference, half_life_us)
 
     def counts(self, start_us: int, end_us: int) -> np.ndarray:
@@ -230,12 +234,17 @@ class _Activity:
         half_life_us = config.half_life_days * US_PER_DAY
         typed_key = contact[typed] * n_types + type_code[typed]
 
-        def stream(mask: np.ndarray) -> _Events:
-            return _Events.of(times[mask], contact[mask], n, half_life_us, reference_us)
+        every = _Events.of(times, contact, n, half_life_us, reference_us)
+
+        def stream(mask: np.ndarray, key: np.ndarray | None = None, n_keys: int = n) -> _Events:
+            return _Events.of(
+                times[mask], contact[mask] if key is None else key, n_keys, half_life_us,
+                reference_us, weight=every.weight[mask],
+            )  # fmt: skip
 
         return cls(
-            every=_Events.of(times, contact, n, half_life_us, reference_us),
-            typed=_Events.of(times[typed], typed_key, n * n_types, half_life_us, reference_us),
+            every=every,
+            typed=stream(typed, typed_key, n * n_types),
             need=stream(need),
             intent=stream(intent),
             active=stream(active),

@@ -117,40 +117,54 @@ def _source(config: Config, table: str, column: str) -> str:
 
 
 class _Reasons:
-    """First reason per row of one table (later checks do not overwrite earlier ones)."""
+    """First reason per row of one table (later checks do not overwrite earlier ones).
+
+    Per row, only the number of the check that flagged it (``int16``, 0 for none); the code,
+    column and shown values are kept per check for its flagged rows alone, so that a table of
+    tens of millions of activity rows costs two bytes a row, not three Python objects.
+    """
 
     def __init__(self, table: str, n: int) -> None:
         self.table = table
-        self.code = np.full(n, None, dtype=object)
-        self.column = np.full(n, None, dtype=object)
-        self.value = np.full(n, None, dtype=object)
+        self._check = np.zeros(n, dtype=np.int16)  # 1 + the flagging check's number, or 0
+        self._flags: list[tuple[str, str, np.ndarray, np.ndarray]] = []  # code, column, rows, shown
 
     def flag(self, mask: np.ndarray, code: str, column: str, values: pd.Series) -> None:
-        new = np.flatnonzero(np.asarray(mask, dtype=bool) & (self.code == None))  # noqa: E711
+        new = np.flatnonzero(np.asarray(mask, dtype=bool) & (self._check == 0))
         if len(new) == 0:
             return
-        self.code[new] = code
-        self.column[new] = column
-        # only the flagged rows are shown: formatting a whole column (timestamps) is slow
-        shown = values.iloc[new].astype("str").to_numpy(dtype=object, na_value="")
-        self.value[new] = shown
+        self._flags.append(
+            # only the flagged rows are shown: formatting a whole column (timestamps) is slow
+            (code, column, new, values.iloc[new].astype("str").to_numpy(dtype=object, na_value=""))
+        )
+        self._check[new] = len(self._flags)
 
     @property
     def bad(self) -> np.ndarray:
-        return np.asarray(self.code != None, dtype=bool)  # noqa: E711 (elementwise)
+        return np.asarray(self._check != 0, dtype=bool)
+
+    def flagged_by(self, codes: list[str]) -> np.ndarray:
+        """Rows whose first reason is one of ``codes``."""
+        numbers = [k + 1 for k, (code, *_) in enumerate(self._flags) if code in codes]
+        return np.asarray(np.isin(self._check, numbers), dtype=bool)
 
     def frame(self, contact_ids: pd.Series) -> pd.DataFrame:
-        rows = np.flatnonzero(self.bad)
-        codes = self.code[rows]
+        parts = self._flags or [("", "", np.empty(0, dtype=np.int64), np.empty(0, dtype=object))]
+        rows = np.concatenate([part[2] for part in parts])
+        order = np.argsort(rows, kind="stable")  # each row is flagged once: in file order
+        codes = np.repeat([part[0] for part in parts], [len(part[2]) for part in parts])
+        columns = np.repeat([part[1] for part in parts], [len(part[2]) for part in parts])
+        values = np.concatenate([part[3] for part in parts])
+        rows, codes = rows[order], codes.astype(object)[order]
         return pd.DataFrame(
             {
                 "table": self.table,
                 "row": rows.astype(np.int64),
-                "contact_id": contact_ids.astype(object).to_numpy()[rows],
+                "contact_id": contact_ids.iloc[rows].astype(object).to_numpy(),
                 "reason_code": codes,
                 "reason": _words(codes),
-                "column": self.column[rows],
-                "value": self.value[rows],
+                "column": columns.astype(object)[order],
+                "value": values[order],
             },
             columns=list(REJECT_COLUMNS),
         )
@@ -282,9 +296,7 @@ def triage(
 
     # a contact with a bad stage row (other than a future one) has an unknown stage history
     stage_reasons, stage_ids = other["stages"]
-    broken = stage_reasons.bad & ~np.isin(
-        stage_reasons.code.astype(str), ["UNKNOWN_CONTACT", "AFTER_AS_OF"]
-    )
+    broken = stage_reasons.bad & ~stage_reasons.flagged_by(["UNKNOWN_CONTACT", "AFTER_AS_OF"])
     broken_ids = stage_ids[broken].dropna()
     on_contact.flag(ids_in(contact_ids, broken_ids), "BAD_STAGE_HISTORY", "stage", contact_ids)
     keep_contact = ~on_contact.bad
